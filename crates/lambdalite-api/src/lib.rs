@@ -1,0 +1,82 @@
+//! The Lambda API over HTTP: the control plane (functions, account) and the
+//! invoke endpoint, with AWS's paths, shapes, status codes and errors.
+//!
+//! Owns the edge: every request is parsed and validated here into typed
+//! inputs before the store or the invoker sees it. Does not persist anything
+//! itself (lambdalite-store does) nor run functions (lambdalite-invoke does).
+
+mod error;
+mod extract;
+mod functions;
+
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::http::HeaderValue;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use lambdalite_model::{LambdaError, Partition};
+use lambdalite_store::{CodeStore, Store};
+
+pub use error::{ApiError, ApiResult};
+
+/// What the API needs to answer requests.
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub code: CodeStore,
+    pub partition: Partition,
+    /// The account's concurrency limit, as GetAccountSettings reports it.
+    pub account_concurrency: u32,
+}
+
+/// The whole HTTP application.
+pub fn app(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route(
+            "/2015-03-31/functions",
+            post(functions::create).get(functions::list),
+        )
+        .route(
+            "/2015-03-31/functions/",
+            post(functions::create).get(functions::list),
+        )
+        .route(
+            "/2015-03-31/functions/{name}",
+            get(functions::get_function).delete(functions::delete),
+        )
+        .route(
+            "/2015-03-31/functions/{name}/configuration",
+            get(functions::get_configuration).put(functions::update_configuration),
+        )
+        .route(
+            "/2015-03-31/functions/{name}/code",
+            axum::routing::put(functions::update_code),
+        )
+        .route("/2016-08-19/account-settings", get(functions::account_settings))
+        .route("/2016-08-19/account-settings/", get(functions::account_settings))
+        .route("/_lambdalite/code/{file}", get(functions::download_code))
+        .fallback(unknown_operation)
+        .method_not_allowed_fallback(unknown_operation)
+        .layer(middleware::from_fn(request_id))
+        .with_state(state)
+}
+
+async fn unknown_operation(req: Request) -> ApiError {
+    ApiError(LambdaError::UnknownOperation(format!(
+        "No operation matches {} {}",
+        req.method(),
+        req.uri().path()
+    )))
+}
+
+/// Gives every response an `x-amzn-RequestId`.
+async fn request_id(req: Request, next: Next) -> Response {
+    let id = uuid::Uuid::new_v4().to_string();
+    let mut resp = next.run(req).await;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-amzn-RequestId", v);
+    }
+    resp
+}

@@ -1,0 +1,119 @@
+//! Lambda runtime identifiers and what lambdalite does with each.
+
+/// Every runtime identifier the Lambda API model knows.
+pub const ALL: &[&str] = &[
+    "nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x",
+    "nodejs14.x", "nodejs16.x", "nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x",
+    "java8", "java8.al2", "java11", "java17", "java21", "java25", "python2.7", "python3.6",
+    "python3.7", "python3.8", "python3.9", "python3.10", "python3.11", "python3.12",
+    "python3.13", "python3.14", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1",
+    "dotnetcore3.1", "dotnet6", "dotnet8", "dotnet10", "nodejs4.3-edge", "go1.x", "ruby2.5",
+    "ruby2.7", "ruby3.2", "ruby3.3", "ruby3.4", "ruby4.0", "provided", "provided.al2",
+    "provided.al2023", "nodejs26.x", "python3.15", "java8.al2023", "java11.al2023",
+    "java17.al2023",
+];
+
+/// Runtimes AWS no longer lets anyone create or update functions with, and
+/// the runtime it recommends instead.
+const BLOCKED: &[(&str, &str)] = &[
+    ("nodejs", "nodejs22.x"),
+    ("nodejs4.3", "nodejs22.x"),
+    ("nodejs4.3-edge", "nodejs22.x"),
+    ("nodejs6.10", "nodejs22.x"),
+    ("nodejs8.10", "nodejs22.x"),
+    ("nodejs10.x", "nodejs22.x"),
+    ("nodejs12.x", "nodejs22.x"),
+    ("nodejs14.x", "nodejs22.x"),
+    ("nodejs16.x", "nodejs22.x"),
+    ("python2.7", "python3.13"),
+    ("python3.6", "python3.13"),
+    ("python3.7", "python3.13"),
+    ("python3.8", "python3.13"),
+    ("dotnetcore1.0", "dotnet8"),
+    ("dotnetcore2.0", "dotnet8"),
+    ("dotnetcore2.1", "dotnet8"),
+    ("dotnetcore3.1", "dotnet8"),
+    ("dotnet6", "dotnet8"),
+    ("go1.x", "provided.al2023"),
+    ("ruby2.5", "ruby3.3"),
+    ("ruby2.7", "ruby3.3"),
+];
+
+/// The language family of a runtime: which bootstrap runs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RuntimeFamily {
+    /// `python3.N`: lambdalite's python bootstrap on a python interpreter.
+    Python { minor: u32 },
+    /// `nodejsN.x`: lambdalite's node bootstrap on a node interpreter.
+    Node { major: u32 },
+    /// `provided*`: the function's own `bootstrap` executable.
+    Provided,
+    /// A runtime AWS has that lambdalite can't run (java, dotnet, ruby).
+    Unsupported,
+}
+
+/// A runtime identifier known to be in the API model.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Runtime(String);
+
+impl Runtime {
+    /// Accepts only identifiers of the API model's enum.
+    pub fn parse(value: &str) -> Option<Runtime> {
+        ALL.contains(&value).then(|| Runtime(value.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The runtime AWS recommends instead, when AWS refuses to create or
+    /// update functions with this one.
+    pub fn blocked_replacement(&self) -> Option<&'static str> {
+        BLOCKED
+            .iter()
+            .find(|(r, _)| *r == self.0)
+            .map(|(_, replacement)| *replacement)
+    }
+
+    pub fn family(&self) -> RuntimeFamily {
+        let s = self.0.as_str();
+        if let Some(minor) = s.strip_prefix("python3.") {
+            return minor
+                .parse()
+                .map_or(RuntimeFamily::Unsupported, |minor| RuntimeFamily::Python { minor });
+        }
+        if let Some(major) = s.strip_prefix("nodejs").and_then(|r| r.strip_suffix(".x")) {
+            return major
+                .parse()
+                .map_or(RuntimeFamily::Unsupported, |major| RuntimeFamily::Node { major });
+        }
+        if s == "provided" || s.starts_with("provided.") {
+            return RuntimeFamily::Provided;
+        }
+        RuntimeFamily::Unsupported
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn families() {
+        let f = |s| Runtime::parse(s).unwrap().family();
+        assert_eq!(f("python3.12"), RuntimeFamily::Python { minor: 12 });
+        assert_eq!(f("nodejs20.x"), RuntimeFamily::Node { major: 20 });
+        assert_eq!(f("provided.al2023"), RuntimeFamily::Provided);
+        assert_eq!(f("java21"), RuntimeFamily::Unsupported);
+        assert!(Runtime::parse("python4").is_none());
+    }
+
+    #[test]
+    fn blocked_runtimes_name_a_replacement() {
+        assert_eq!(
+            Runtime::parse("python3.7").unwrap().blocked_replacement(),
+            Some("python3.13")
+        );
+        assert_eq!(Runtime::parse("python3.12").unwrap().blocked_replacement(), None);
+    }
+}

@@ -1,0 +1,76 @@
+//! `lambdalite serve`: the API server and everything behind it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use lambdalite_api::AppState;
+use lambdalite_model::Partition;
+use lambdalite_store::{CodeStore, Layout, SqliteStore};
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address of the Lambda API.
+    #[arg(long, env = "LAMBDALITE_LISTEN", default_value = "127.0.0.1:9001")]
+    listen: SocketAddr,
+    /// Where functions, code and logs are kept.
+    #[arg(long, env = "LAMBDALITE_DATA_DIR", default_value = "./.lambdalite")]
+    data_dir: PathBuf,
+    /// The region in every ARN.
+    #[arg(long, env = "LAMBDALITE_REGION", default_value = "us-east-1")]
+    region: String,
+    /// The account id in every ARN.
+    #[arg(long, env = "LAMBDALITE_ACCOUNT_ID", default_value = "000000000000")]
+    account_id: String,
+    /// The account's concurrency limit.
+    #[arg(long, env = "LAMBDALITE_ACCOUNT_CONCURRENCY", default_value_t = 1000)]
+    account_concurrency: u32,
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    if args.account_id.len() != 12 || !args.account_id.bytes().all(|b| b.is_ascii_digit()) {
+        anyhow::bail!("--account-id must be 12 digits, not {:?}", args.account_id);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(serve(args))
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let layout = Layout::new(&args.data_dir);
+    let store = SqliteStore::open(&layout.database())
+        .with_context(|| format!("opening the database in {}", args.data_dir.display()))?;
+    let code = CodeStore::open(layout.clone()).context("opening the code store")?;
+    let state = Arc::new(AppState {
+        store: Arc::new(store),
+        code,
+        partition: Partition::new(args.region.clone(), args.account_id.clone()),
+        account_concurrency: args.account_concurrency,
+    });
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    println!("lambdalite listening on http://{addr}");
+    tracing::info!(%addr, data_dir = %args.data_dir.display(), region = %args.region, "serving the Lambda API");
+    axum::serve(listener, lambdalite_api::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("installing the SIGTERM handler");
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("shutting down");
+}
