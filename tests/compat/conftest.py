@@ -1,0 +1,150 @@
+"""Fixtures that start the real lambdalite binary and point AWS clients at it."""
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import boto3
+import botocore.config
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BINARY = Path(os.environ.get("LAMBDALITE_BIN", ROOT / "target" / "debug" / "lambdalite"))
+ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One lambdalite process on a free port with its own data directory."""
+
+    def __init__(self, data_dir, extra_env=None):
+        self.data_dir = data_dir
+        self.extra_env = extra_env or {}
+        self.port = None
+        self.proc = None
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.port = free_port()
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LAMBDALITE_LOG": "warn"}
+        env.update(self.extra_env)
+        self.log = open(Path(self.data_dir) / "server.log", "ab")
+        self.proc = subprocess.Popen(
+            [str(BINARY), "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", str(self.data_dir)],
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            env=env,
+        )
+        line = self.proc.stdout.readline().decode()
+        assert "listening on" in line, f"lambdalite did not start: {line!r}"
+        return self
+
+    def stop(self, sig_kill=False):
+        if self.proc and self.proc.poll() is None:
+            if sig_kill:
+                self.proc.kill()
+            else:
+                self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.log.close()
+
+    def client(self, service="lambda"):
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+            config=botocore.config.Config(retries={"max_attempts": 1}, read_timeout=120),
+        )
+
+    def aws(self, *args, check=True):
+        env = dict(os.environ)
+        env.update(
+            AWS_ACCESS_KEY_ID="test",
+            AWS_SECRET_ACCESS_KEY="test",
+            AWS_DEFAULT_REGION="us-east-1",
+            AWS_PAGER="",
+        )
+        venv_aws = Path(sys.executable).parent / "aws"
+        aws_bin = str(venv_aws) if venv_aws.exists() else shutil.which("aws")
+        out = subprocess.run(
+            [aws_bin, "--endpoint-url", self.endpoint, "--output", "json", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        if check and out.returncode != 0:
+            raise AssertionError(f"aws {' '.join(args)} failed: {out.stderr}")
+        return out
+
+
+@pytest.fixture(scope="session")
+def server():
+    d = tempfile.mkdtemp(prefix="lambdalite-test-")
+    s = Server(d).start()
+    yield s
+    s.stop()
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def fresh_server():
+    d = tempfile.mkdtemp(prefix="lambdalite-test-")
+    s = Server(d).start()
+    yield s
+    s.stop()
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def lam(server):
+    return server.client()
+
+
+def make_zip(files):
+    """A zip of {name: text or (bytes, mode)}."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, content in files.items():
+            mode = 0o644
+            if isinstance(content, tuple):
+                content, mode = content
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.external_attr = (0o100000 | mode) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, content)
+    return buf.getvalue()
+
+
+PY_ECHO = make_zip({"app.py": "def handler(event, context):\n    return event\n"})
+
+_counter = [0]
+
+
+def unique(prefix="fn"):
+    _counter[0] += 1
+    return f"{prefix}-{os.getpid()}-{_counter[0]}-{int(time.time() * 1000) % 100000}"
+
+
+def create(lam, name=None, zip_bytes=PY_ECHO, runtime="python3.12", handler="app.handler", **kw):
+    name = name or unique()
+    return lam.create_function(
+        FunctionName=name, Runtime=runtime, Role=ROLE, Handler=handler, Code={"ZipFile": zip_bytes}, **kw
+    )
