@@ -33,13 +33,13 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(name) => {
                 LambdaError::ResourceConflict(format!("Function already exist: {name}"))
             }
-            StoreError::NotFound(name) => LambdaError::ResourceNotFound(format!(
-                "Function not found: {name}"
-            )),
-            StoreError::StaleRevision(_) => LambdaError::stale_revision(),
-            other @ (StoreError::Database(_) | StoreError::Corrupt { .. } | StoreError::Io { .. }) => {
-                LambdaError::internal(other)
+            StoreError::NotFound(name) => {
+                LambdaError::ResourceNotFound(format!("Function not found: {name}"))
             }
+            StoreError::StaleRevision(_) => LambdaError::stale_revision(),
+            other @ (StoreError::Database(_)
+            | StoreError::Corrupt { .. }
+            | StoreError::Io { .. }) => LambdaError::internal(other),
         })
     }
 }
@@ -65,11 +65,7 @@ fn wire(e: &LambdaError) -> (StatusCode, &'static str, &'static str) {
             "ResourceNotFoundException",
             "Message",
         ),
-        E::ResourceConflict(_) => (
-            StatusCode::CONFLICT,
-            "ResourceConflictException",
-            "message",
-        ),
+        E::ResourceConflict(_) => (StatusCode::CONFLICT, "ResourceConflictException", "message"),
         E::PreconditionFailed(_) => (
             StatusCode::PRECONDITION_FAILED,
             "PreconditionFailedException",
@@ -105,6 +101,11 @@ fn wire(e: &LambdaError) -> (StatusCode, &'static str, &'static str) {
             "ResourceNotReadyException",
             "message",
         ),
+        E::InvalidRuntime(_) => (
+            StatusCode::BAD_GATEWAY,
+            "InvalidRuntimeException",
+            "Message",
+        ),
         E::Service(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "ServiceException",
@@ -126,7 +127,11 @@ impl IntoResponse for ApiError {
         let mut body = serde_json::Map::new();
         body.insert(
             "Type".into(),
-            json!(if status.is_server_error() { "Service" } else { "User" }),
+            json!(if status.is_server_error() {
+                "Service"
+            } else {
+                "User"
+            }),
         );
         body.insert(member.into(), json!(message));
         let mut retry_after = None;
@@ -137,14 +142,18 @@ impl IntoResponse for ApiError {
         } = &self.0
         {
             body.insert("Reason".into(), json!(reason));
-            body.insert("retryAfterSeconds".into(), json!(retry_after_seconds.to_string()));
+            body.insert(
+                "retryAfterSeconds".into(),
+                json!(retry_after_seconds.to_string()),
+            );
             retry_after = Some(*retry_after_seconds);
         }
         let mut resp = (status, axum::Json(serde_json::Value::Object(body))).into_response();
         resp.headers_mut()
             .insert("x-amzn-ErrorType", HeaderValue::from_static(kind));
         if let Some(secs) = retry_after {
-            resp.headers_mut().insert("Retry-After", HeaderValue::from(secs));
+            resp.headers_mut()
+                .insert("Retry-After", HeaderValue::from(secs));
         }
         resp
     }

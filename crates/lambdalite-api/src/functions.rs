@@ -11,7 +11,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use lambdalite_model::arn::{parse_function_ref, NameShape};
 use lambdalite_model::config::{FunctionConfig, View, LATEST};
-use lambdalite_model::validate::{self, CreateFunctionInput, SettingsInput, UpdateFunctionCodeInput};
+use lambdalite_model::validate::{
+    self, CreateFunctionInput, SettingsInput, UpdateFunctionCodeInput,
+};
 use lambdalite_model::{limits, FunctionRef, LambdaError};
 use lambdalite_store::FunctionRecord;
 use serde_json::{json, Value};
@@ -36,8 +38,18 @@ fn new_revision() -> String {
 }
 
 impl AppState {
-    fn resolve(&self, name: &str, query: &QueryParams, shape: NameShape) -> ApiResult<FunctionRef> {
-        Ok(parse_function_ref(name, query.get("Qualifier"), shape, &self.partition)?)
+    pub(crate) fn resolve(
+        &self,
+        name: &str,
+        query: &QueryParams,
+        shape: NameShape,
+    ) -> ApiResult<FunctionRef> {
+        Ok(parse_function_ref(
+            name,
+            query.get("Qualifier"),
+            shape,
+            &self.partition,
+        )?)
     }
 
     fn not_found(&self, r: &FunctionRef) -> ApiError {
@@ -49,7 +61,10 @@ impl AppState {
     }
 
     /// The configuration a reference names.
-    pub(crate) fn lookup(&self, r: &FunctionRef) -> ApiResult<(Arc<FunctionRecord>, Arc<FunctionConfig>)> {
+    pub(crate) fn lookup(
+        &self,
+        r: &FunctionRef,
+    ) -> ApiResult<(Arc<FunctionRecord>, Arc<FunctionConfig>)> {
         let record = self.store.get(&r.name).ok_or_else(|| self.not_found(r))?;
         match r.qualifier.as_deref() {
             None | Some(LATEST) => {
@@ -92,7 +107,8 @@ pub async fn create(
     drop(body);
     let Some(raw_name) = input.function_name.clone() else {
         return Err(ApiError(LambdaError::Validation(vec![
-            "Value null at 'functionName' failed to satisfy constraint: Member must not be null".into(),
+            "Value null at 'functionName' failed to satisfy constraint: Member must not be null"
+                .into(),
         ])));
     };
     let mut errors = Vec::new();
@@ -227,7 +243,12 @@ pub async fn update_configuration(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Json<Value>> {
-    let body = read_body(body, limits::SYNC_PAYLOAD_MAX_BYTES, "UpdateFunctionConfiguration").await?;
+    let body = read_body(
+        body,
+        limits::SYNC_PAYLOAD_MAX_BYTES,
+        "UpdateFunctionConfiguration",
+    )
+    .await?;
     let input: SettingsInput = parse_json(&headers, &body)?;
     let r = parse_function_ref(&name, None, NameShape::Plain, &state.partition)?;
     only_latest_for_update(&r, &state)?;
@@ -236,17 +257,22 @@ pub async fn update_configuration(
     state.lookup(&r)?;
     let st = state.clone();
     let record = blocking(move || {
-        Ok(st.store.update_latest(&r.name, revision.as_deref(), &mut |current| {
-            let mut next = current.clone();
-            patch.apply(&mut next);
-            next.revision_id = new_revision();
-            next.last_modified = lambdalite_model::time::now();
-            next
-        })?)
+        Ok(st
+            .store
+            .update_latest(&r.name, revision.as_deref(), &mut |current| {
+                let mut next = current.clone();
+                patch.apply(&mut next);
+                next.revision_id = new_revision();
+                next.last_modified = lambdalite_model::time::now();
+                next
+            })?)
     })
     .await?;
+    state.invoker.retire_function(&record.latest.name);
     tracing::info!(function = %record.latest.name, "configuration updated");
-    Ok(Json(record.latest.to_wire(&state.partition, View::Updating)))
+    Ok(Json(
+        record.latest.to_wire(&state.partition, View::Updating),
+    ))
 }
 
 pub async fn update_code(
@@ -281,26 +307,29 @@ pub async fn update_code(
             }));
         }
         let old = current.code.clone();
-        let record = st
-            .store
-            .update_latest(&r.name, new_code.revision_id.as_deref(), &mut |cur| {
-                let mut next = cur.clone();
-                next.code = code.clone();
-                if let Some(a) = &new_code.architecture {
-                    next.architecture = a.clone();
-                }
-                next.revision_id = new_revision();
-                next.last_modified = lambdalite_model::time::now();
-                next
-            })?;
+        let record =
+            st.store
+                .update_latest(&r.name, new_code.revision_id.as_deref(), &mut |cur| {
+                    let mut next = cur.clone();
+                    next.code = code.clone();
+                    if let Some(a) = &new_code.architecture {
+                        next.architecture = a.clone();
+                    }
+                    next.revision_id = new_revision();
+                    next.last_modified = lambdalite_model::time::now();
+                    next
+                })?;
         if !st.store.code_in_use(&old) {
             st.code.remove(&old);
         }
         Ok(record)
     })
     .await?;
+    state.invoker.retire_function(&record.latest.name);
     tracing::info!(function = %record.latest.name, "code updated");
-    Ok(Json(record.latest.to_wire(&state.partition, View::Updating)))
+    Ok(Json(
+        record.latest.to_wire(&state.partition, View::Updating),
+    ))
 }
 
 pub async fn delete(
@@ -334,6 +363,7 @@ pub async fn delete(
         ApiError(LambdaError::ResourceNotFound(_)) => state.not_found(&r),
         other => other,
     })?;
+    state.invoker.retire_function(&r.name);
     tracing::info!(function = %r.name, "function deleted");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -362,17 +392,20 @@ pub async fn download_code(
     Path(file): Path<String>,
 ) -> ApiResult<Response> {
     let hex = file.strip_suffix(".zip").unwrap_or("");
-    let valid = hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
-    let not_found = || ApiError(LambdaError::ResourceNotFound(format!("No code package {file}")));
+    let valid = hex.len() == 64
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+    let not_found = || {
+        ApiError(LambdaError::ResourceNotFound(format!(
+            "No code package {file}"
+        )))
+    };
     if !valid {
         return Err(not_found());
     }
     let bytes = tokio::fs::read(state.code.zip_path(hex))
         .await
         .map_err(|_| not_found())?;
-    Ok((
-        [(header::CONTENT_TYPE, "application/zip")],
-        bytes,
-    )
-        .into_response())
+    Ok(([(header::CONTENT_TYPE, "application/zip")], bytes).into_response())
 }

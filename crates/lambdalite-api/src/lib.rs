@@ -8,6 +8,7 @@
 mod error;
 mod extract;
 mod functions;
+mod invoke;
 
 use std::sync::Arc;
 
@@ -29,6 +30,8 @@ pub struct AppState {
     pub partition: Partition,
     /// The account's concurrency limit, as GetAccountSettings reports it.
     pub account_concurrency: u32,
+    /// Runs functions.
+    pub invoker: Arc<lambdalite_invoke::Invoker>,
 }
 
 /// The whole HTTP application.
@@ -54,8 +57,26 @@ pub fn app(state: Arc<AppState>) -> Router {
             "/2015-03-31/functions/{name}/code",
             axum::routing::put(functions::update_code),
         )
-        .route("/2016-08-19/account-settings", get(functions::account_settings))
-        .route("/2016-08-19/account-settings/", get(functions::account_settings))
+        .route(
+            "/2015-03-31/functions/{name}/invocations",
+            post(invoke::invoke),
+        )
+        .route(
+            "/2014-11-13/functions/{name}/invoke-async",
+            post(invoke::invoke_async),
+        )
+        .route(
+            "/2014-11-13/functions/{name}/invoke-async/",
+            post(invoke::invoke_async),
+        )
+        .route(
+            "/2016-08-19/account-settings",
+            get(functions::account_settings),
+        )
+        .route(
+            "/2016-08-19/account-settings/",
+            get(functions::account_settings),
+        )
         .route("/_lambdalite/code/{file}", get(functions::download_code))
         .fallback(unknown_operation)
         .method_not_allowed_fallback(unknown_operation)

@@ -1,1 +1,252 @@
-//! placeholder
+//! The data plane of lambdalite: execution environments, pooled per function
+//! version, that run invocations through the Runtime API.
+//!
+//! Owns: starting environments (through a [`Sandbox`]), handing them events,
+//! enforcing timeouts, reusing warm environments and reaping idle ones, and
+//! the function logs with their START / END / REPORT lines. Does not parse the
+//! Lambda API (lambdalite-api does) nor persist anything.
+
+mod env;
+pub mod logs;
+pub mod runtimes;
+pub mod sandbox;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use lambdalite_model::{FunctionConfig, Partition};
+
+pub use env::Environment;
+pub use runtimes::Interpreters;
+pub use sandbox::{LaunchSpec, PlainProcess, Sandbox};
+
+/// How the invoker is set up.
+pub struct InvokerSettings {
+    pub partition: Partition,
+    /// Where unzipped code lives: `<code_root>/<sha256 hex>`.
+    pub code_root: PathBuf,
+    /// Where log streams are written.
+    pub logs_root: PathBuf,
+    /// Where lambdalite's python and node bootstraps are installed.
+    pub runtime_dir: PathBuf,
+    /// How long an idle environment is kept warm.
+    pub keep_warm: Duration,
+    /// The host's interpreters.
+    pub interpreters: Interpreters,
+    /// Starts environments.
+    pub sandbox: Arc<dyn Sandbox>,
+}
+
+/// One invocation as the API hands it over.
+pub struct InvokeRequest {
+    pub config: Arc<FunctionConfig>,
+    /// The ARN the caller used (with its qualifier, if any).
+    pub invoked_arn: String,
+    pub payload: Bytes,
+    /// Client context JSON, decoded.
+    pub client_context: Option<String>,
+    /// Whether the caller wants the log tail.
+    pub tail: bool,
+}
+
+/// How an invocation ended.
+#[derive(Debug)]
+pub struct InvokeResult {
+    pub request_id: String,
+    /// The function's response, or AWS's error JSON.
+    pub payload: Bytes,
+    /// `Unhandled` when the function or its runtime failed.
+    pub function_error: Option<&'static str>,
+    /// The last 4 KB of this invocation's log, when asked for.
+    pub log_tail: Option<Vec<u8>>,
+    pub executed_version: String,
+}
+
+/// Why lambdalite could not run an invocation at all.
+#[derive(Debug, thiserror::Error)]
+pub enum InvokeError {
+    /// The function's runtime can't run here (unknown, or no interpreter).
+    #[error("{0}")]
+    InvalidRuntime(String),
+    /// lambdalite failed to start an environment.
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// The environments of one function version (one revision of it).
+struct Pool {
+    revision: String,
+    idle: Mutex<Vec<Environment>>,
+    retired: std::sync::atomic::AtomicBool,
+}
+
+impl Pool {
+    fn retire(&self) -> Vec<Environment> {
+        self.retired
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        std::mem::take(&mut *lock(&self.idle))
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs invocations.
+pub struct Invoker {
+    settings: InvokerSettings,
+    log_writer: logs::LogWriter,
+    pools: Mutex<HashMap<(String, String), Arc<Pool>>>,
+    warned_versions: Mutex<std::collections::HashSet<String>>,
+}
+
+impl Invoker {
+    /// Creates the invoker and starts its reaper of idle environments.
+    pub fn start(settings: InvokerSettings) -> std::io::Result<Arc<Invoker>> {
+        runtimes::install_bootstraps(&settings.runtime_dir)?;
+        std::fs::create_dir_all(&settings.logs_root)?;
+        let log_writer = logs::LogWriter::start(settings.logs_root.clone());
+        let invoker = Arc::new(Invoker {
+            settings,
+            log_writer,
+            pools: Mutex::new(HashMap::new()),
+            warned_versions: Mutex::new(Default::default()),
+        });
+        let weak = Arc::downgrade(&invoker);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(500));
+            loop {
+                tick.tick().await;
+                let Some(inv) = weak.upgrade() else { break };
+                inv.reap_idle();
+            }
+        });
+        Ok(invoker)
+    }
+
+    pub fn settings(&self) -> &InvokerSettings {
+        &self.settings
+    }
+
+    /// Checks that a runtime can run here, returning why not.
+    pub fn check_runtime(&self, runtime: Option<&str>) -> Result<(), InvokeError> {
+        env::program_for(&self.settings, runtime, None).map(|_| ())
+    }
+
+    fn pool_for(&self, config: &FunctionConfig) -> Arc<Pool> {
+        let key = (config.name.clone(), config.version.clone());
+        let mut pools = lock(&self.pools);
+        if let Some(p) = pools.get(&key) {
+            if p.revision == config.revision_id {
+                return p.clone();
+            }
+            for env in p.retire() {
+                env.kill();
+            }
+        }
+        let pool = Arc::new(Pool {
+            revision: config.revision_id.clone(),
+            idle: Mutex::new(Vec::new()),
+            retired: Default::default(),
+        });
+        pools.insert(key, pool.clone());
+        pool
+    }
+
+    /// Retires every environment of a function (after an update or delete).
+    pub fn retire_function(&self, name: &str) {
+        let mut pools = lock(&self.pools);
+        pools.retain(|(n, _), pool| {
+            if n == name {
+                for env in pool.retire() {
+                    env.kill();
+                }
+                false
+            } else {
+                true
+            }
+        });
+    }
+
+    /// Kills environments idle for longer than the keep-warm time.
+    fn reap_idle(&self) {
+        let keep = self.settings.keep_warm;
+        let pools: Vec<Arc<Pool>> = lock(&self.pools).values().cloned().collect();
+        for pool in pools {
+            let expired: Vec<Environment> = {
+                let mut idle = lock(&pool.idle);
+                let (old, warm): (Vec<_>, Vec<_>) = std::mem::take(&mut *idle)
+                    .into_iter()
+                    .partition(|e| e.idle_for() > keep);
+                *idle = warm;
+                old
+            };
+            for env in expired {
+                tracing::debug!(stream = env.log_stream(), "reaping idle environment");
+                env.kill();
+            }
+        }
+    }
+
+    /// The number of idle environments of a version (for tests and stats).
+    pub fn idle_count(&self, name: &str, version: &str) -> usize {
+        lock(&self.pools)
+            .get(&(name.to_string(), version.to_string()))
+            .map_or(0, |p| lock(&p.idle).len())
+    }
+
+    /// Runs one invocation to its end: on a warm environment if one is idle,
+    /// else on a new one.
+    pub async fn invoke(&self, req: InvokeRequest) -> Result<InvokeResult, InvokeError> {
+        let pool = self.pool_for(&req.config);
+        let warm = lock(&pool.idle).pop();
+        let mut env = match warm {
+            Some(env) => env,
+            None => {
+                self.warn_nearest_version(&req.config);
+                Environment::start(&self.settings, &req.config, self.log_writer.clone()).await?
+            }
+        };
+        let result = env.run(req).await;
+        if env.is_reusable() && !pool.retired.load(std::sync::atomic::Ordering::SeqCst) {
+            env.touch();
+            lock(&pool.idle).push(env);
+        } else {
+            env.kill();
+        }
+        Ok(result)
+    }
+
+    fn warn_nearest_version(&self, config: &FunctionConfig) {
+        let Some(runtime) = config.runtime.as_deref() else {
+            return;
+        };
+        if let Ok((program, exact)) = env::program_for(&self.settings, Some(runtime), None) {
+            if !exact && lock(&self.warned_versions).insert(runtime.to_string()) {
+                tracing::warn!(
+                    runtime,
+                    interpreter = %program.display(),
+                    "this runtime's exact version is not installed; running it with the nearest installed version"
+                );
+            }
+        }
+    }
+
+    /// Kills every environment (at shutdown).
+    pub fn shutdown(&self) {
+        let pools: Vec<Arc<Pool>> = lock(&self.pools).drain().map(|(_, p)| p).collect();
+        for pool in pools {
+            for env in pool.retire() {
+                env.kill();
+            }
+        }
+    }
+}
+
+/// Milliseconds since `t`, as a float.
+pub(crate) fn ms_since(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}

@@ -81,9 +81,8 @@ const NAMESPACED_PATTERN: &str = r"(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}
 
 static PLAIN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!("^(?:{PLAIN_PATTERN})$")).expect("pattern compiles"));
-static NAMESPACED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!("^(?:{NAMESPACED_PATTERN})$")).expect("pattern compiles")
-});
+static NAMESPACED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("^(?:{NAMESPACED_PATTERN})$")).expect("pattern compiles"));
 
 /// Checks a FunctionName parameter against its shape's constraints, adding
 /// AWS-worded violations to `errors`.
@@ -169,12 +168,10 @@ pub fn parse_function_ref(
         return Err(LambdaError::function_not_found(value));
     }
     let qualifier = match (derived, qualifier) {
-        (Some(d), Some(q)) if d != q => {
-            return Err(LambdaError::InvalidParameterValue(
-                "The derived qualifier from the function name does not match the specified qualifier."
-                    .into(),
-            ))
-        }
+        (Some(d), Some(q)) if d != q => return Err(LambdaError::InvalidParameterValue(
+            "The derived qualifier from the function name does not match the specified qualifier."
+                .into(),
+        )),
         (Some(d), _) => Some(d),
         (None, q) => q.map(str::to_string),
     };
@@ -235,8 +232,7 @@ mod tests {
 
     #[test]
     fn qualifier_in_name_must_match_parameter() {
-        let err =
-            parse_function_ref("f:1", Some("2"), NameShape::Namespaced, &p()).unwrap_err();
+        let err = parse_function_ref("f:1", Some("2"), NameShape::Namespaced, &p()).unwrap_err();
         assert!(matches!(err, LambdaError::InvalidParameterValue(_)));
         let ok = parse_function_ref("f:1", Some("1"), NameShape::Namespaced, &p()).unwrap();
         assert_eq!(ok.qualifier.as_deref(), Some("1"));

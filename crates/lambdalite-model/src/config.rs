@@ -174,7 +174,10 @@ impl FunctionConfig {
         }
         put("PackageType", json!("Zip"));
         put("Architectures", json!([self.architecture]));
-        put("EphemeralStorage", json!({ "Size": self.ephemeral_storage }));
+        put(
+            "EphemeralStorage",
+            json!({ "Size": self.ephemeral_storage }),
+        );
         put(
             "SnapStart",
             json!({ "ApplyOn": "None", "OptimizationStatus": "Off" }),
@@ -256,7 +259,8 @@ pub(crate) mod tests {
     #[test]
     fn round_trips_through_json() {
         let c = sample();
-        let back: FunctionConfig = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
+        let back: FunctionConfig =
+            serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
         assert_eq!(back, c);
     }
 }

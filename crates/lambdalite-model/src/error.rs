@@ -47,6 +47,9 @@ pub enum LambdaError {
     /// `ResourceNotReadyException` (502): the function can't run yet.
     #[error("{0}")]
     ResourceNotReady(String),
+    /// `InvalidRuntimeException` (502): the runtime can't run here.
+    #[error("{0}")]
+    InvalidRuntime(String),
     /// `ServiceException` (500): lambdalite failed. Holds the detail, which is
     /// logged and never sent.
     #[error("{0}")]

@@ -2,14 +2,56 @@
 
 /// Every runtime identifier the Lambda API model knows.
 pub const ALL: &[&str] = &[
-    "nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x",
-    "nodejs14.x", "nodejs16.x", "nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x",
-    "java8", "java8.al2", "java11", "java17", "java21", "java25", "python2.7", "python3.6",
-    "python3.7", "python3.8", "python3.9", "python3.10", "python3.11", "python3.12",
-    "python3.13", "python3.14", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1",
-    "dotnetcore3.1", "dotnet6", "dotnet8", "dotnet10", "nodejs4.3-edge", "go1.x", "ruby2.5",
-    "ruby2.7", "ruby3.2", "ruby3.3", "ruby3.4", "ruby4.0", "provided", "provided.al2",
-    "provided.al2023", "nodejs26.x", "python3.15", "java8.al2023", "java11.al2023",
+    "nodejs",
+    "nodejs4.3",
+    "nodejs6.10",
+    "nodejs8.10",
+    "nodejs10.x",
+    "nodejs12.x",
+    "nodejs14.x",
+    "nodejs16.x",
+    "nodejs18.x",
+    "nodejs20.x",
+    "nodejs22.x",
+    "nodejs24.x",
+    "java8",
+    "java8.al2",
+    "java11",
+    "java17",
+    "java21",
+    "java25",
+    "python2.7",
+    "python3.6",
+    "python3.7",
+    "python3.8",
+    "python3.9",
+    "python3.10",
+    "python3.11",
+    "python3.12",
+    "python3.13",
+    "python3.14",
+    "dotnetcore1.0",
+    "dotnetcore2.0",
+    "dotnetcore2.1",
+    "dotnetcore3.1",
+    "dotnet6",
+    "dotnet8",
+    "dotnet10",
+    "nodejs4.3-edge",
+    "go1.x",
+    "ruby2.5",
+    "ruby2.7",
+    "ruby3.2",
+    "ruby3.3",
+    "ruby3.4",
+    "ruby4.0",
+    "provided",
+    "provided.al2",
+    "provided.al2023",
+    "nodejs26.x",
+    "python3.15",
+    "java8.al2023",
+    "java11.al2023",
     "java17.al2023",
 ];
 
@@ -78,14 +120,16 @@ impl Runtime {
     pub fn family(&self) -> RuntimeFamily {
         let s = self.0.as_str();
         if let Some(minor) = s.strip_prefix("python3.") {
-            return minor
-                .parse()
-                .map_or(RuntimeFamily::Unsupported, |minor| RuntimeFamily::Python { minor });
+            return minor.parse().map_or(RuntimeFamily::Unsupported, |minor| {
+                RuntimeFamily::Python { minor }
+            });
         }
         if let Some(major) = s.strip_prefix("nodejs").and_then(|r| r.strip_suffix(".x")) {
             return major
                 .parse()
-                .map_or(RuntimeFamily::Unsupported, |major| RuntimeFamily::Node { major });
+                .map_or(RuntimeFamily::Unsupported, |major| RuntimeFamily::Node {
+                    major,
+                });
         }
         if s == "provided" || s.starts_with("provided.") {
             return RuntimeFamily::Provided;
@@ -114,6 +158,9 @@ mod tests {
             Runtime::parse("python3.7").unwrap().blocked_replacement(),
             Some("python3.13")
         );
-        assert_eq!(Runtime::parse("python3.12").unwrap().blocked_replacement(), None);
+        assert_eq!(
+            Runtime::parse("python3.12").unwrap().blocked_replacement(),
+            None
+        );
     }
 }

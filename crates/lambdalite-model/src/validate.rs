@@ -192,7 +192,8 @@ impl SettingsPatch {
                 next.application_log_level = None;
                 next.system_log_level = None;
             } else {
-                next.application_log_level.get_or_insert_with(|| "INFO".into());
+                next.application_log_level
+                    .get_or_insert_with(|| "INFO".into());
                 next.system_log_level.get_or_insert_with(|| "INFO".into());
             }
             c.logging = next;
@@ -260,34 +261,64 @@ fn constraint(errors: &mut Vec<String>, value: &str, field: &str, rule: &str) {
 fn check_len(errors: &mut Vec<String>, value: &str, field: &str, min: usize, max: usize) {
     let n = value.chars().count();
     if n < min {
-        constraint(errors, value, field, &format!("Member must have length greater than or equal to {min}"));
+        constraint(
+            errors,
+            value,
+            field,
+            &format!("Member must have length greater than or equal to {min}"),
+        );
     }
     if n > max {
-        constraint(errors, value, field, &format!("Member must have length less than or equal to {max}"));
+        constraint(
+            errors,
+            value,
+            field,
+            &format!("Member must have length less than or equal to {max}"),
+        );
     }
 }
 
 fn check_min(errors: &mut Vec<String>, value: i64, field: &str, min: i64) {
     if value < min {
-        constraint(errors, &value.to_string(), field, &format!("Member must have value greater than or equal to {min}"));
+        constraint(
+            errors,
+            &value.to_string(),
+            field,
+            &format!("Member must have value greater than or equal to {min}"),
+        );
     }
 }
 
 fn check_max(errors: &mut Vec<String>, value: i64, field: &str, max: i64) {
     if value > max {
-        constraint(errors, &value.to_string(), field, &format!("Member must have value less than or equal to {max}"));
+        constraint(
+            errors,
+            &value.to_string(),
+            field,
+            &format!("Member must have value less than or equal to {max}"),
+        );
     }
 }
 
 fn check_enum(errors: &mut Vec<String>, value: &str, field: &str, set: &[&str]) {
     if !set.contains(&value) {
-        constraint(errors, value, field, &format!("Member must satisfy enum value set: [{}]", set.join(", ")));
+        constraint(
+            errors,
+            value,
+            field,
+            &format!("Member must satisfy enum value set: [{}]", set.join(", ")),
+        );
     }
 }
 
 fn check_pattern(errors: &mut Vec<String>, value: &str, field: &str, re: &Regex, shown: &str) {
     if !re.is_match(value) {
-        constraint(errors, value, field, &format!("Member must satisfy regular expression pattern: {shown}"));
+        constraint(
+            errors,
+            value,
+            field,
+            &format!("Member must satisfy regular expression pattern: {shown}"),
+        );
     }
 }
 
@@ -302,7 +333,10 @@ macro_rules! pattern {
     };
 }
 
-pattern!(ROLE, r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+");
+pattern!(
+    ROLE,
+    r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"
+);
 pattern!(HANDLER, r"[^\s]+");
 pattern!(ENV_KEY, r"[a-zA-Z]([a-zA-Z0-9_])+");
 pattern!(KMS_KEY, r"(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()");
@@ -407,17 +441,34 @@ fn check_settings(
             );
         }
         if let Some(v) = &l.system_log_level {
-            check_enum(errors, v, "loggingConfig.systemLogLevel", &["DEBUG", "INFO", "WARN"]);
+            check_enum(
+                errors,
+                v,
+                "loggingConfig.systemLogLevel",
+                &["DEBUG", "INFO", "WARN"],
+            );
         }
         if let Some(g) = &l.log_group {
             check_len(errors, g, "loggingConfig.logGroup", 1, 512);
-            check_pattern(errors, g, "loggingConfig.logGroup", &LOG_GROUP.0, LOG_GROUP.1);
+            check_pattern(
+                errors,
+                g,
+                "loggingConfig.logGroup",
+                &LOG_GROUP.0,
+                LOG_GROUP.1,
+            );
         }
     }
     if let Some(layers) = &s.layers {
         for (i, l) in layers.iter().enumerate() {
             check_len(errors, l, &format!("layers.{}.member", i + 1), 1, 140);
-            check_pattern(errors, l, &format!("layers.{}.member", i + 1), &LAYER_ARN.0, LAYER_ARN.1);
+            check_pattern(
+                errors,
+                l,
+                &format!("layers.{}.member", i + 1),
+                &LAYER_ARN.0,
+                LAYER_ARN.1,
+            );
         }
     }
     if !errors.is_empty() {
@@ -426,9 +477,8 @@ fn check_settings(
 
     // The service's own rules.
     if let Some(r) = &s.runtime {
-        let runtime = Runtime::parse(r).ok_or_else(|| {
-            LambdaError::InvalidParameterValue(format!("Unknown runtime {r}"))
-        })?;
+        let runtime = Runtime::parse(r)
+            .ok_or_else(|| LambdaError::InvalidParameterValue(format!("Unknown runtime {r}")))?;
         if let Some(replacement) = runtime.blocked_replacement() {
             return Err(LambdaError::InvalidParameterValue(format!(
                 "The runtime parameter of {r} is no longer supported for creating or updating \
@@ -505,22 +555,30 @@ fn check_settings(
         .kms_key_arn
         .as_ref()
         .map(|k| Some(k.clone()).filter(|k| !k.is_empty()));
-    p.dead_letter_target = s.dead_letter_config.as_ref().map(|d| {
-        d.target_arn.clone().filter(|t| !t.is_empty())
-    });
-    p.logging = s.logging_config.as_ref().map(|l| LoggingConfigInputValidated {
-        log_format: l.log_format.clone(),
-        application_log_level: l.application_log_level.clone(),
-        system_log_level: l.system_log_level.clone(),
-        log_group: l.log_group.clone(),
-    });
+    p.dead_letter_target = s
+        .dead_letter_config
+        .as_ref()
+        .map(|d| d.target_arn.clone().filter(|t| !t.is_empty()));
+    p.logging = s
+        .logging_config
+        .as_ref()
+        .map(|l| LoggingConfigInputValidated {
+            log_format: l.log_format.clone(),
+            application_log_level: l.application_log_level.clone(),
+            system_log_level: l.system_log_level.clone(),
+            log_group: l.log_group.clone(),
+        });
     Ok(p)
 }
 
 fn check_architectures(errors: &mut Vec<String>, archs: &Option<Vec<String>>) -> Option<String> {
     let archs = archs.as_ref()?;
     if archs.len() != 1 {
-        let bound = if archs.is_empty() { "greater than or equal to 1" } else { "less than or equal to 1" };
+        let bound = if archs.is_empty() {
+            "greater than or equal to 1"
+        } else {
+            "less than or equal to 1"
+        };
         errors.push(format!(
             "Value '[{}]' at 'architectures' failed to satisfy constraint: Member must have length {bound}",
             archs.join(", ")
@@ -580,7 +638,8 @@ fn decode_zip(b64: &str) -> Result<Vec<u8>, LambdaError> {
 fn code_source_error(has_s3: bool, has_image: bool) -> LambdaError {
     if has_image {
         LambdaError::InvalidParameterValue(
-            "lambdalite runs Zip packages only: give the code as ZipFile instead of ImageUri.".into(),
+            "lambdalite runs Zip packages only: give the code as ZipFile instead of ImageUri."
+                .into(),
         )
     } else if has_s3 {
         LambdaError::InvalidParameterValue(
@@ -592,13 +651,20 @@ fn code_source_error(has_s3: bool, has_image: bool) -> LambdaError {
 }
 
 /// Validates a CreateFunction body whose FunctionName has been checked.
-pub fn create_function(input: CreateFunctionInput, name: String) -> Result<NewFunction, LambdaError> {
+pub fn create_function(
+    input: CreateFunctionInput,
+    name: String,
+) -> Result<NewFunction, LambdaError> {
     let mut errors = Vec::new();
     if input.settings.role.is_none() {
-        errors.push("Value null at 'role' failed to satisfy constraint: Member must not be null".into());
+        errors.push(
+            "Value null at 'role' failed to satisfy constraint: Member must not be null".into(),
+        );
     }
     if input.code.is_none() {
-        errors.push("Value null at 'code' failed to satisfy constraint: Member must not be null".into());
+        errors.push(
+            "Value null at 'code' failed to satisfy constraint: Member must not be null".into(),
+        );
     }
     if let Some(pt) = &input.package_type {
         check_enum(&mut errors, pt, "packageType", &["Zip", "Image"]);
@@ -687,7 +753,9 @@ mod tests {
             r#"{{{ROLE_OK},"Runtime":"cobol","MemorySize":64,"Timeout":0,"Code":{{"ZipFile":""}},"Handler":"a.b"}}"#
         ))
         .unwrap_err();
-        let LambdaError::Validation(items) = err else { panic!() };
+        let LambdaError::Validation(items) = err else {
+            panic!()
+        };
         assert_eq!(items.len(), 3, "{items:?}");
         assert!(items[0].starts_with("Value 'cobol' at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [nodejs"));
         assert_eq!(items[1], "Value '0' at 'timeout' failed to satisfy constraint: Member must have value greater than or equal to 1");
@@ -707,7 +775,9 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("no longer supported"));
         let err = create(&format!(r#"{{{ROLE_OK},"Code":{{"ZipFile":""}}}}"#)).unwrap_err();
-        assert!(err.to_string().starts_with("Runtime and Handler are mandatory"));
+        assert!(err
+            .to_string()
+            .starts_with("Runtime and Handler are mandatory"));
     }
 
     #[test]
@@ -716,7 +786,9 @@ mod tests {
             r#"{{{ROLE_OK},"Runtime":"python3.12","Handler":"a.b","Code":{{"ZipFile":""}},"Environment":{{"Variables":{{"AWS_REGION":"x"}}}}}}"#
         ))
         .unwrap_err();
-        assert!(err.to_string().contains("Reserved keys used in this request: AWS_REGION"));
+        assert!(err
+            .to_string()
+            .contains("Reserved keys used in this request: AWS_REGION"));
         let big = "x".repeat(5000);
         let err = create(&format!(
             r#"{{{ROLE_OK},"Runtime":"python3.12","Handler":"a.b","Code":{{"ZipFile":""}},"Environment":{{"Variables":{{"BIG":"{big}"}}}}}}"#
@@ -737,7 +809,10 @@ mod tests {
         ))
         .unwrap();
         let c = f.initial_config(crate::config::tests::sample().code);
-        assert_eq!((c.timeout, c.memory_size, c.ephemeral_storage), (3, 128, 512));
+        assert_eq!(
+            (c.timeout, c.memory_size, c.ephemeral_storage),
+            (3, 128, 512)
+        );
         assert_eq!(c.architecture, "x86_64");
         assert_eq!(c.handler.as_deref(), Some("app.handler"));
     }

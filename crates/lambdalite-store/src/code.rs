@@ -19,7 +19,10 @@ pub enum CodeError {
     #[error("Could not unzip uploaded file. Please check your file, then try to upload again.{0}")]
     Unzip(String),
     /// The unzipped files are larger than AWS allows.
-    #[error("Unzipped size must be smaller than {} bytes", limits::UNZIPPED_MAX_BYTES)]
+    #[error(
+        "Unzipped size must be smaller than {} bytes",
+        limits::UNZIPPED_MAX_BYTES
+    )]
     TooLarge,
     /// lambdalite could not write the package.
     #[error(transparent)]
@@ -138,8 +141,9 @@ fn extract(zip: &[u8], dest: &Path) -> Result<u64, CodeError> {
             .name()
             .map_err(|e| CodeError::Unzip(format!(" ({e})")))?
             .into_owned();
-        let rel = safe_relative(&raw_name)
-            .ok_or_else(|| CodeError::Unzip(format!(" (entry '{raw_name}' is outside the package)")))?;
+        let rel = safe_relative(&raw_name).ok_or_else(|| {
+            CodeError::Unzip(format!(" (entry '{raw_name}' is outside the package)"))
+        })?;
         if rel.as_os_str().is_empty() {
             continue;
         }
@@ -299,7 +303,10 @@ mod tests {
     #[test]
     fn stores_once_and_keeps_exec_bits() {
         let (_d, s) = store();
-        let zip = make_zip(&[("bootstrap", b"#!/bin/sh\n", 0o755), ("lib/a.txt", b"hi", 0o600)]);
+        let zip = make_zip(&[
+            ("bootstrap", b"#!/bin/sh\n", 0o755),
+            ("lib/a.txt", b"hi", 0o600),
+        ]);
         let a = s.put(&zip).unwrap();
         let b = s.put(&zip).unwrap();
         assert_eq!(a, b);
@@ -307,9 +314,15 @@ mod tests {
         assert_eq!(a.unzipped_size, 12);
         let dir = s.code_dir(&a.sha256_hex);
         use std::os::unix::fs::PermissionsExt;
-        let mode = fs::metadata(dir.join("bootstrap")).unwrap().permissions().mode();
+        let mode = fs::metadata(dir.join("bootstrap"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o755);
-        let mode = fs::metadata(dir.join("lib/a.txt")).unwrap().permissions().mode();
+        let mode = fs::metadata(dir.join("lib/a.txt"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o644);
         assert!(s.zip_path(&a.sha256_hex).is_file());
     }

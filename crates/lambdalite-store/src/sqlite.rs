@@ -71,7 +71,11 @@ fn load(conn: &Connection) -> Result<BTreeMap<String, Arc<FunctionRecord>>, Stor
          JOIN versions v ON v.function = f.name AND v.version = ?1",
     )?;
     let rows = stmt.query_map(params![LATEST], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
     })?;
     let mut out = BTreeMap::new();
     for row in rows {
@@ -115,7 +119,11 @@ impl Store for SqliteStore {
         let name = latest.name.clone();
         let tx = conn.transaction()?;
         let exists: Option<i64> = tx
-            .query_row("SELECT 1 FROM functions WHERE name = ?1", params![name], |r| r.get(0))
+            .query_row(
+                "SELECT 1 FROM functions WHERE name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
             .optional()?;
         if exists.is_some() {
             return Err(StoreError::Conflict(name));

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use std::time::Duration;
+
 use lambdalite_api::AppState;
+use lambdalite_invoke::{Interpreters, Invoker, InvokerSettings, PlainProcess};
 use lambdalite_model::Partition;
 use lambdalite_store::{CodeStore, Layout, SqliteStore};
 
@@ -26,6 +29,9 @@ pub struct ServeArgs {
     /// The account's concurrency limit.
     #[arg(long, env = "LAMBDALITE_ACCOUNT_CONCURRENCY", default_value_t = 1000)]
     account_concurrency: u32,
+    /// Seconds an idle execution environment is kept warm before it is reaped.
+    #[arg(long, env = "LAMBDALITE_KEEP_WARM", default_value_t = 600)]
+    keep_warm: u64,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -44,11 +50,29 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let store = SqliteStore::open(&layout.database())
         .with_context(|| format!("opening the database in {}", args.data_dir.display()))?;
     let code = CodeStore::open(layout.clone()).context("opening the code store")?;
+    let partition = Partition::new(args.region.clone(), args.account_id.clone());
+    let interpreters = Interpreters::discover();
+    tracing::info!(
+        python = ?interpreters.python.keys().map(|m| format!("3.{m}")).collect::<Vec<_>>(),
+        node = ?interpreters.node.keys().collect::<Vec<_>>(),
+        "interpreters found"
+    );
+    let invoker = Invoker::start(InvokerSettings {
+        partition: partition.clone(),
+        code_root: layout.code(),
+        logs_root: layout.logs(),
+        runtime_dir: layout.root.join("runtimes"),
+        keep_warm: Duration::from_secs(args.keep_warm),
+        interpreters,
+        sandbox: Arc::new(PlainProcess),
+    })
+    .context("starting the invoker")?;
     let state = Arc::new(AppState {
         store: Arc::new(store),
         code,
-        partition: Partition::new(args.region.clone(), args.account_id.clone()),
+        partition,
         account_concurrency: args.account_concurrency,
+        invoker: invoker.clone(),
     });
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -60,6 +84,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving")?;
+    invoker.shutdown();
     tracing::info!("stopped");
     Ok(())
 }

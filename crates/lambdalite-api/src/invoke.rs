@@ -1,0 +1,218 @@
+//! Invoke and the legacy InvokeAsync.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use bytes::Bytes;
+use lambdalite_invoke::{InvokeError, InvokeRequest};
+use lambdalite_model::arn::NameShape;
+use lambdalite_model::config::FunctionConfig;
+use lambdalite_model::{limits, FunctionRef, LambdaError};
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{read_body, QueryParams};
+use crate::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InvocationType {
+    RequestResponse,
+    Event,
+    DryRun,
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn invocation_type(headers: &HeaderMap) -> Result<InvocationType, LambdaError> {
+    match header(headers, "X-Amz-Invocation-Type") {
+        None | Some("RequestResponse") => Ok(InvocationType::RequestResponse),
+        Some("Event") => Ok(InvocationType::Event),
+        Some("DryRun") => Ok(InvocationType::DryRun),
+        Some(other) => Err(LambdaError::Validation(vec![format!(
+            "Value '{other}' at 'invocationType' failed to satisfy constraint: \
+             Member must satisfy enum value set: [Event, RequestResponse, DryRun]"
+        )])),
+    }
+}
+
+fn wants_tail(headers: &HeaderMap) -> Result<bool, LambdaError> {
+    match header(headers, "X-Amz-Log-Type") {
+        None | Some("None") => Ok(false),
+        Some("Tail") => Ok(true),
+        Some(other) => Err(LambdaError::Validation(vec![format!(
+            "Value '{other}' at 'logType' failed to satisfy constraint: \
+             Member must satisfy enum value set: [None, Tail]"
+        )])),
+    }
+}
+
+/// Decodes `X-Amz-Client-Context` (base64 of a JSON object, ≤ 3,583 bytes).
+fn client_context(headers: &HeaderMap) -> Result<Option<String>, LambdaError> {
+    let Some(raw) = header(headers, "X-Amz-Client-Context") else {
+        return Ok(None);
+    };
+    let invalid = || {
+        LambdaError::InvalidRequestContent(
+            "Client context must be a valid Base64-encoded JSON object.".into(),
+        )
+    };
+    if raw.len() > 3583 {
+        return Err(LambdaError::InvalidRequestContent(
+            "Client context must be smaller than 3583 bytes.".into(),
+        ));
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(raw)
+        .map_err(|_| invalid())?;
+    let value: serde_json::Value = serde_json::from_slice(&decoded).map_err(|_| invalid())?;
+    if !value.is_object() {
+        return Err(invalid());
+    }
+    Ok(Some(String::from_utf8_lossy(&decoded).into_owned()))
+}
+
+/// An invoke payload must be JSON; an empty one is `{}`.
+fn check_payload(body: Bytes) -> Result<Bytes, LambdaError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Bytes::from_static(b"{}"));
+    }
+    serde_json::from_slice::<serde::de::IgnoredAny>(&body).map_err(|e| {
+        LambdaError::InvalidRequestContent(format!(
+            "Could not parse request body into json: Could not parse payload into json: {e}"
+        ))
+    })?;
+    Ok(body)
+}
+
+fn invoked_arn(state: &AppState, r: &FunctionRef) -> String {
+    match &r.qualifier {
+        Some(q) => state.partition.qualified_arn(&r.name, q),
+        None => state.partition.function_arn(&r.name),
+    }
+}
+
+impl From<InvokeError> for ApiError {
+    fn from(e: InvokeError) -> Self {
+        ApiError(match e {
+            InvokeError::InvalidRuntime(m) => LambdaError::InvalidRuntime(m),
+            InvokeError::Internal(m) => LambdaError::internal(m),
+        })
+    }
+}
+
+/// Runs an accepted `Event` invocation in the background.
+fn run_event(
+    state: Arc<AppState>,
+    config: Arc<FunctionConfig>,
+    arn: String,
+    payload: Bytes,
+    ctx: Option<String>,
+) {
+    tokio::spawn(async move {
+        let req = InvokeRequest {
+            config,
+            invoked_arn: arn,
+            payload,
+            client_context: ctx,
+            tail: false,
+        };
+        match state.invoker.invoke(req).await {
+            Ok(r) if r.function_error.is_some() => {
+                tracing::info!(request_id = %r.request_id, "asynchronous invocation failed")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "asynchronous invocation could not run"),
+        }
+    });
+}
+
+pub async fn invoke(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let q = QueryParams::parse(query.as_deref());
+    let r = state.resolve(&name, &q, NameShape::Namespaced)?;
+    let kind = invocation_type(&headers)?;
+    let tail = wants_tail(&headers)?;
+    let limit = match kind {
+        InvocationType::Event => limits::ASYNC_PAYLOAD_MAX_BYTES,
+        InvocationType::RequestResponse | InvocationType::DryRun => limits::SYNC_PAYLOAD_MAX_BYTES,
+    };
+    let body = read_body(body, limit, "InvokeFunction").await?;
+    let (_, config) = state.lookup(&r)?;
+    let ctx = client_context(&headers)?;
+    let payload = check_payload(body)?;
+    let arn = invoked_arn(&state, &r);
+    match kind {
+        InvocationType::DryRun => {
+            state.invoker.check_runtime(config.runtime.as_deref())?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        InvocationType::Event => {
+            state.invoker.check_runtime(config.runtime.as_deref())?;
+            let version = config.version.clone();
+            run_event(state.clone(), config, arn, payload, ctx);
+            let mut resp = StatusCode::ACCEPTED.into_response();
+            if let Ok(v) = HeaderValue::from_str(&version) {
+                resp.headers_mut().insert("X-Amz-Executed-Version", v);
+            }
+            Ok(resp)
+        }
+        InvocationType::RequestResponse => {
+            let result = state
+                .invoker
+                .invoke(InvokeRequest {
+                    config,
+                    invoked_arn: arn,
+                    payload,
+                    client_context: ctx,
+                    tail,
+                })
+                .await?;
+            let mut resp = Response::new(Body::from(result.payload));
+            let h = resp.headers_mut();
+            h.insert("Content-Type", HeaderValue::from_static("application/json"));
+            if let Ok(v) = HeaderValue::from_str(&result.executed_version) {
+                h.insert("X-Amz-Executed-Version", v);
+            }
+            if let Some(e) = result.function_error {
+                h.insert("X-Amz-Function-Error", HeaderValue::from_static(e));
+            }
+            if let Some(tail) = result.log_tail {
+                let b64 = base64::engine::general_purpose::STANDARD.encode(tail);
+                if let Ok(v) = HeaderValue::from_str(&b64) {
+                    h.insert("X-Amz-Log-Result", v);
+                }
+            }
+            Ok(resp)
+        }
+    }
+}
+
+/// The deprecated InvokeAsync: an `Event` invocation answered `{"Status": 202}`.
+pub async fn invoke_async(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    body: Body,
+) -> ApiResult<Response> {
+    let r = state.resolve(&name, &QueryParams::default(), NameShape::Namespaced)?;
+    let body = read_body(body, limits::ASYNC_PAYLOAD_MAX_BYTES, "InvokeAsync").await?;
+    let (_, config) = state.lookup(&r)?;
+    let payload = check_payload(body)?;
+    state.invoker.check_runtime(config.runtime.as_deref())?;
+    let arn = invoked_arn(&state, &r);
+    run_event(state.clone(), config, arn, payload, None);
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(serde_json::json!({ "Status": 202 })),
+    )
+        .into_response())
+}

@@ -1,0 +1,576 @@
+//! One execution environment: a bootstrap process, its Runtime API and its
+//! log, used by one invocation at a time.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use lambdalite_model::{FunctionConfig, Runtime, RuntimeFamily};
+use lambdalite_runtime_api::{Invocation, Outcome, RuntimeApi, RuntimeEvent};
+use tokio::process::Child;
+use tokio::sync::oneshot;
+
+use crate::logs::{EnvLog, LogWriter};
+use crate::sandbox::{kill_group, peak_memory_mb, LaunchSpec};
+use crate::{ms_since, InvokeError, InvokeRequest, InvokeResult, InvokerSettings};
+
+/// How long a runtime may take to initialise before its first `/next`.
+const INIT_LIMIT: Duration = Duration::from_secs(10);
+
+/// Where an environment is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Started; its bootstrap has not asked for an event yet.
+    Starting,
+    /// Initialised and able to take an event.
+    Ready,
+    /// Dead or poisoned: it must not be used again.
+    Dead,
+}
+
+pub struct Environment {
+    child: Child,
+    pid: Option<u32>,
+    api: RuntimeApi,
+    log: EnvLog,
+    state: State,
+    started: Instant,
+    last_used: Instant,
+    /// Why the runtime can't start, found before spawning (reported to the
+    /// first invocation).
+    launch_error: Option<(String, String)>,
+}
+
+/// The program and arguments that start a runtime, and whether the
+/// interpreter's version is the runtime's exact one.
+pub(crate) fn program_for(
+    settings: &InvokerSettings,
+    runtime: Option<&str>,
+    task_root: Option<&PathBuf>,
+) -> Result<(PathBuf, bool), InvokeError> {
+    let name = runtime.unwrap_or("");
+    let runtime = Runtime::parse(name)
+        .ok_or_else(|| InvokeError::InvalidRuntime(format!("Unknown runtime: '{name}'")))?;
+    match runtime.family() {
+        RuntimeFamily::Python { .. } | RuntimeFamily::Node { .. } => {
+            settings.interpreters.for_runtime(&runtime).ok_or_else(|| {
+                InvokeError::InvalidRuntime(format!(
+                    "lambdalite found no interpreter for runtime {name} on this host; \
+                     install one or point lambdalite at it (--python / --node)."
+                ))
+            })
+        }
+        RuntimeFamily::Provided => Ok((
+            task_root.map_or_else(|| PathBuf::from("bootstrap"), |r| r.join("bootstrap")),
+            true,
+        )),
+        RuntimeFamily::Unsupported => Err(InvokeError::InvalidRuntime(format!(
+            "lambdalite can't run the {name} runtime: it runs python, nodejs and provided \
+             (custom runtime) functions."
+        ))),
+    }
+}
+
+fn launch_spec(
+    settings: &InvokerSettings,
+    config: &FunctionConfig,
+    runtime_api: &str,
+    log_stream: &str,
+) -> Result<LaunchSpec, InvokeError> {
+    let task_root = settings.code_root.join(&config.code.sha256_hex);
+    let (program, _) = program_for(settings, config.runtime.as_deref(), Some(&task_root))?;
+    let runtime = config.runtime.clone().unwrap_or_default();
+    let family = Runtime::parse(&runtime).map(|r| r.family());
+    let runtime_dir = settings.runtime_dir.clone();
+    let (program, args, runtime_dir): (PathBuf, Vec<OsString>, PathBuf) = match family {
+        Some(RuntimeFamily::Python { .. }) => {
+            let dir = runtime_dir.join("python");
+            (
+                program,
+                vec!["-u".into(), dir.join("bootstrap.py").into_os_string()],
+                dir,
+            )
+        }
+        Some(RuntimeFamily::Node { .. }) => {
+            let dir = runtime_dir.join("nodejs");
+            (
+                program,
+                vec![dir.join("bootstrap.mjs").into_os_string()],
+                dir,
+            )
+        }
+        _ => (program, Vec::new(), task_root.clone()),
+    };
+    let root = task_root.display().to_string();
+    let region = settings.partition.region.clone();
+    let mut env: Vec<(String, String)> = vec![
+        (
+            "_HANDLER".into(),
+            config.handler.clone().unwrap_or_default(),
+        ),
+        ("AWS_LAMBDA_RUNTIME_API".into(), runtime_api.into()),
+        ("LAMBDA_TASK_ROOT".into(), root.clone()),
+        (
+            "LAMBDA_RUNTIME_DIR".into(),
+            runtime_dir.display().to_string(),
+        ),
+        ("AWS_REGION".into(), region.clone()),
+        ("AWS_DEFAULT_REGION".into(), region),
+        ("AWS_EXECUTION_ENV".into(), format!("AWS_Lambda_{runtime}")),
+        ("AWS_LAMBDA_FUNCTION_NAME".into(), config.name.clone()),
+        (
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(),
+            config.memory_size.to_string(),
+        ),
+        ("AWS_LAMBDA_FUNCTION_VERSION".into(), config.version.clone()),
+        ("AWS_LAMBDA_LOG_GROUP_NAME".into(), config.log_group()),
+        ("AWS_LAMBDA_LOG_STREAM_NAME".into(), log_stream.into()),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE".into(), "on-demand".into()),
+        ("TZ".into(), ":UTC".into()),
+        ("LANG".into(), "en_US.UTF-8".into()),
+        (
+            "PATH".into(),
+            "/usr/local/bin:/usr/bin/:/bin:/opt/bin".into(),
+        ),
+        (
+            "LD_LIBRARY_PATH".into(),
+            format!("/lib64:/usr/lib64:{root}:{root}/lib:/opt/lib"),
+        ),
+    ];
+    match family {
+        Some(RuntimeFamily::Node { .. }) => env.push((
+            "NODE_PATH".into(),
+            format!("/opt/nodejs/node_modules:{root}/node_modules:{root}"),
+        )),
+        Some(RuntimeFamily::Python { .. }) => {
+            env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
+        }
+        _ => {}
+    }
+    if let Some(vars) = &config.environment {
+        env.extend(vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    Ok(LaunchSpec {
+        program,
+        args,
+        env,
+        task_root,
+        memory_mb: config.memory_size,
+        ephemeral_storage_mb: config.ephemeral_storage,
+    })
+}
+
+fn log_stream_name(version: &str) -> String {
+    let day = chrono::Utc::now().format("%Y/%m/%d");
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!("{day}/[{version}]{id}")
+}
+
+fn error_body(error_type: &str, message: &str) -> Bytes {
+    Bytes::from(serde_json::json!({ "errorType": error_type, "errorMessage": message }).to_string())
+}
+
+/// A trace header value in X-Ray's form.
+fn trace_id() -> String {
+    let now = chrono::Utc::now().timestamp();
+    let r = uuid::Uuid::new_v4().simple().to_string();
+    format!(
+        "Root=1-{now:08x}-{};Parent={};Sampled=0",
+        &r[..24],
+        &uuid::Uuid::new_v4().simple().to_string()[..16]
+    )
+}
+
+/// Fills an empty `requestId` of an error body with the invocation's id.
+fn with_request_id(body: Bytes, request_id: &str) -> Bytes {
+    let Ok(serde_json::Value::Object(mut m)) = serde_json::from_slice(&body) else {
+        return body;
+    };
+    match m.get("requestId") {
+        Some(serde_json::Value::String(s)) if s.is_empty() => {
+            m.insert("requestId".into(), request_id.into());
+            Bytes::from(serde_json::Value::Object(m).to_string())
+        }
+        _ => body,
+    }
+}
+
+enum Ending {
+    Done(Outcome),
+    InitFailed(Bytes, Option<String>),
+    Exited(String),
+    TimedOut,
+    InitTimedOut,
+}
+
+impl Environment {
+    /// Starts a new environment for a version. A runtime that can't start
+    /// (no bootstrap) still yields an environment, which reports the reason
+    /// to its first invocation as AWS does.
+    pub(crate) async fn start(
+        settings: &InvokerSettings,
+        config: &FunctionConfig,
+        writer: LogWriter,
+    ) -> Result<Environment, InvokeError> {
+        let started = Instant::now();
+        let api = RuntimeApi::bind_loopback()
+            .await
+            .map_err(|e| InvokeError::Internal(format!("binding a Runtime API: {e}")))?;
+        let stream = log_stream_name(&config.version);
+        let spec = launch_spec(settings, config, &api.address(), &stream)?;
+        let (reader, writer_end) = std::io::pipe()
+            .map_err(|e| InvokeError::Internal(format!("creating a log pipe: {e}")))?;
+        let output = tokio::net::unix::pipe::Receiver::from_owned_fd(reader.into())
+            .map_err(|e| InvokeError::Internal(format!("reading a log pipe: {e}")))?;
+        let log = EnvLog::start(config.log_group(), stream, writer, output);
+
+        let mut launch_error = None;
+        let is_provided = matches!(
+            config
+                .runtime
+                .as_deref()
+                .and_then(Runtime::parse)
+                .map(|r| r.family()),
+            Some(RuntimeFamily::Provided)
+        );
+        if is_provided && !spec.program.is_file() {
+            launch_error = Some((
+                "Runtime.InvalidEntrypoint".to_string(),
+                "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"
+                    .to_string(),
+            ));
+        }
+        let child = match launch_error {
+            Some(_) => None,
+            None => match settings.sandbox.spawn(&spec, writer_end) {
+                Ok(child) => Some(child),
+                Err(e) => {
+                    launch_error = Some((
+                        "Runtime.InvalidEntrypoint".to_string(),
+                        format!("fork/exec {}: {e}", spec.program.display()),
+                    ));
+                    None
+                }
+            },
+        };
+        let child = match child {
+            Some(c) => c,
+            // A stand-in that has already exited, so the environment is dead.
+            None => tokio::process::Command::new("/bin/true")
+                .env_clear()
+                .spawn()
+                .map_err(|e| InvokeError::Internal(format!("starting /bin/true: {e}")))?,
+        };
+        let pid = child.id();
+        Ok(Environment {
+            child,
+            pid,
+            api,
+            log,
+            state: State::Starting,
+            started,
+            last_used: Instant::now(),
+            launch_error,
+        })
+    }
+
+    pub fn log_stream(&self) -> &str {
+        self.log.stream()
+    }
+
+    pub(crate) fn is_reusable(&self) -> bool {
+        self.state == State::Ready
+    }
+
+    pub(crate) fn touch(&mut self) {
+        self.last_used = Instant::now();
+    }
+
+    pub(crate) fn idle_for(&self) -> Duration {
+        self.last_used.elapsed()
+    }
+
+    /// Ends the environment and every process it started.
+    pub fn kill(mut self) {
+        self.state = State::Dead;
+        kill_group(&mut self.child);
+        let mut child = self.child;
+        tokio::spawn(async move {
+            let _ = child.wait().await;
+        });
+    }
+
+    /// Runs one invocation on this environment.
+    pub(crate) async fn run(&mut self, req: InvokeRequest) -> InvokeResult {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let version = req.config.version.clone();
+        let timeout = Duration::from_secs(u64::from(req.config.timeout));
+        let cold = self.state == State::Starting;
+        let tail = req.tail;
+        if tail {
+            self.log.begin_capture();
+        }
+
+        let (reply_tx, reply_rx) = oneshot::channel();
+        let invocation = Invocation {
+            request_id: request_id.clone(),
+            timeout,
+            invoked_function_arn: req.invoked_arn.clone(),
+            trace_id: trace_id(),
+            client_context: req.client_context.clone(),
+            cognito_identity: None,
+            payload: req.payload,
+            reply: reply_tx,
+        };
+
+        let mut init_ms = None;
+        let mut began = Instant::now();
+        let ending = if let Some((kind, message)) = self.launch_error.clone() {
+            self.log.platform(&format!(
+                "INIT_REPORT Init Duration: {:.2} ms\tPhase: init\tStatus: error\tError Type: {kind}",
+                ms_since(self.started)
+            ));
+            self.state = State::Dead;
+            Ending::InitFailed(
+                error_body(&kind, &format!("RequestId: {request_id} Error: {message}")),
+                Some(kind),
+            )
+        } else {
+            let _ = self.api.invocations.try_send(invocation);
+            let mut ending = None;
+            if cold {
+                match self.await_init().await {
+                    Ok(()) => init_ms = Some(ms_since(self.started)),
+                    Err(e) => ending = Some(e),
+                }
+            }
+            match ending {
+                Some(e) => e,
+                None => {
+                    self.log
+                        .platform(&format!("START RequestId: {request_id} Version: {version}"));
+                    began = Instant::now();
+                    self.await_outcome(reply_rx, timeout).await
+                }
+            }
+        };
+        // Everything the function wrote before it answered is logged first.
+        self.log.sync().await;
+        let duration_ms = ms_since(began);
+        let (payload, function_error, status) = match ending {
+            Ending::Done(Outcome::Response(body)) => (body, None, None),
+            Ending::Done(Outcome::Error { body, error_type }) => {
+                let kind = error_type.unwrap_or_else(|| "Unhandled".into());
+                (
+                    with_request_id(body, &request_id),
+                    Some("Unhandled"),
+                    Some(("error", kind)),
+                )
+            }
+            Ending::InitFailed(body, kind) => {
+                let kind = kind.unwrap_or_else(|| "Runtime.Unknown".into());
+                (
+                    with_request_id(body, &request_id),
+                    Some("Unhandled"),
+                    Some(("error", kind)),
+                )
+            }
+            Ending::Exited(how) => {
+                self.state = State::Dead;
+                let message = format!("RequestId: {request_id} Error: {how}");
+                self.log.platform(&message);
+                self.log.platform("Runtime.ExitError");
+                (
+                    error_body("Runtime.ExitError", &message),
+                    Some("Unhandled"),
+                    Some(("error", "Runtime.ExitError".to_string())),
+                )
+            }
+            Ending::TimedOut => {
+                self.state = State::Dead;
+                let secs = format!("{:.2}", timeout.as_secs_f64());
+                self.log.platform(&format!(
+                    "{} {request_id} Task timed out after {secs} seconds",
+                    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                ));
+                (
+                    error_body(
+                        "Sandbox.Timedout",
+                        &format!(
+                            "RequestId: {request_id} Error: Task timed out after {secs} seconds"
+                        ),
+                    ),
+                    Some("Unhandled"),
+                    Some(("timeout", String::new())),
+                )
+            }
+            Ending::InitTimedOut => {
+                self.state = State::Dead;
+                let message = format!(
+                    "RequestId: {request_id} Error: Runtime failed to initialize within {} seconds",
+                    INIT_LIMIT.as_secs()
+                );
+                (
+                    error_body("Runtime.InitTimeout", &message),
+                    Some("Unhandled"),
+                    Some(("timeout", String::new())),
+                )
+            }
+        };
+        self.log.platform(&format!("END RequestId: {request_id}"));
+        let memory = self.pid.and_then(peak_memory_mb).unwrap_or(0);
+        let billed = (duration_ms + init_ms.unwrap_or(0.0)).ceil().max(1.0) as u64;
+        let mut report = format!(
+            "REPORT RequestId: {request_id}\tDuration: {duration_ms:.2} ms\tBilled Duration: {billed} ms\tMemory Size: {} MB\tMax Memory Used: {memory} MB\t",
+            req.config.memory_size
+        );
+        if let Some(init) = init_ms {
+            report.push_str(&format!("Init Duration: {init:.2} ms\t"));
+        }
+        if let Some((status, kind)) = status {
+            if status == "timeout" {
+                report.push_str("Status: timeout");
+            } else if self.state == State::Dead {
+                report.push_str(&format!("Status: error\tError Type: {kind}"));
+            }
+        }
+        self.log.platform(report.trim_end_matches('\t'));
+        let log_tail = tail.then(|| self.log.end_capture());
+        InvokeResult {
+            request_id,
+            payload,
+            function_error,
+            log_tail,
+            executed_version: version,
+        }
+    }
+
+    /// Waits for the bootstrap's first `/next`.
+    async fn await_init(&mut self) -> Result<(), Ending> {
+        let limit = tokio::time::sleep(INIT_LIMIT.saturating_sub(self.started.elapsed()));
+        tokio::pin!(limit);
+        tokio::select! {
+            ev = self.api.events.recv() => match ev {
+                Some(RuntimeEvent::Ready) => {
+                    self.state = State::Ready;
+                    Ok(())
+                }
+                Some(RuntimeEvent::InitError { error_type, body }) => {
+                    self.state = State::Dead;
+                    // The runtime exits after reporting; give its last
+                    // words a moment to reach the log.
+                    let _ = tokio::time::timeout(Duration::from_millis(200), self.child.wait()).await;
+                    kill_group(&mut self.child);
+                    let kind = error_type.clone().unwrap_or_else(|| "Runtime.Unknown".into());
+                    self.log.sync().await;
+                    self.log.platform(&format!(
+                        "INIT_REPORT Init Duration: {:.2} ms\tPhase: init\tStatus: error\tError Type: {kind}",
+                        ms_since(self.started)
+                    ));
+                    Err(Ending::InitFailed(body, error_type))
+                }
+                None => {
+                    self.state = State::Dead;
+                    Err(Ending::Exited("Runtime API closed".into()))
+                }
+            },
+            status = self.child.wait() => {
+                self.state = State::Dead;
+                let how = exit_reason(status);
+                self.log.sync().await;
+                self.log.platform(&format!(
+                    "INIT_REPORT Init Duration: {:.2} ms\tPhase: init\tStatus: error\tError Type: Runtime.ExitError",
+                    ms_since(self.started)
+                ));
+                Err(Ending::Exited(how))
+            }
+            _ = &mut limit => {
+                self.state = State::Dead;
+                kill_group(&mut self.child);
+                self.log.platform(&format!(
+                    "INIT_REPORT Init Duration: {:.2} ms\tPhase: init\tStatus: timeout",
+                    ms_since(self.started)
+                ));
+                Err(Ending::InitTimedOut)
+            }
+        }
+    }
+
+    /// Waits for the invocation's response, error, the runtime's death or
+    /// the timeout.
+    async fn await_outcome(
+        &mut self,
+        mut reply: oneshot::Receiver<Outcome>,
+        timeout: Duration,
+    ) -> Ending {
+        let limit = tokio::time::sleep(timeout);
+        tokio::pin!(limit);
+        loop {
+            tokio::select! {
+                biased;
+                outcome = &mut reply => {
+                    return match outcome {
+                        Ok(o) => Ending::Done(o),
+                        Err(_) => {
+                            self.state = State::Dead;
+                            Ending::Exited("Runtime exited without providing a reason".into())
+                        }
+                    };
+                }
+                status = self.child.wait() => {
+                    self.state = State::Dead;
+                    // An answer may have raced the exit.
+                    if let Ok(o) = reply.try_recv() {
+                        return Ending::Done(o);
+                    }
+                    return Ending::Exited(exit_reason(status));
+                }
+                ev = self.api.events.recv() => {
+                    if let Some(RuntimeEvent::InitError { error_type, body }) = ev {
+                        self.state = State::Dead;
+                        kill_group(&mut self.child);
+                        return Ending::InitFailed(body, error_type);
+                    }
+                    if ev.is_none() {
+                        self.state = State::Dead;
+                        return Ending::Exited("Runtime API closed".into());
+                    }
+                }
+                _ = &mut limit => {
+                    self.state = State::Dead;
+                    kill_group(&mut self.child);
+                    return Ending::TimedOut;
+                }
+            }
+        }
+    }
+}
+
+fn exit_reason(status: std::io::Result<std::process::ExitStatus>) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match status {
+        Ok(s) => match (s.code(), s.signal()) {
+            (Some(0), _) => "Runtime exited without providing a reason".into(),
+            (Some(code), _) => format!("Runtime exited with error: exit status {code}"),
+            (None, Some(sig)) => format!("Runtime exited with error: signal: {}", signal_name(sig)),
+            (None, None) => "Runtime exited without providing a reason".into(),
+        },
+        Err(e) => format!("Runtime exited: {e}"),
+    }
+}
+
+fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGKILL => "killed",
+        libc::SIGSEGV => "segmentation fault",
+        libc::SIGABRT => "aborted",
+        libc::SIGTERM => "terminated",
+        libc::SIGINT => "interrupt",
+        libc::SIGBUS => "bus error",
+        libc::SIGFPE => "floating point exception",
+        libc::SIGILL => "illegal instruction",
+        libc::SIGPIPE => "broken pipe",
+        _ => "signal",
+    }
+}
