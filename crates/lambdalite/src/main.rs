@@ -1,5 +1,6 @@
 //! The lambdalite binary: AWS Lambda, self-hosted.
 
+mod bench;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -15,6 +16,8 @@ struct Cli {
 enum Command {
     /// Serve the Lambda API and run functions.
     Serve(serve::ServeArgs),
+    /// Measure invoke latency, throughput and cold starts on this machine.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -28,6 +31,7 @@ fn main() -> std::process::ExitCode {
         .init();
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

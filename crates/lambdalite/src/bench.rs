@@ -1,0 +1,423 @@
+//! `lambdalite bench`: measures a real lambdalite server, started as a child
+//! process on a free port, driven over HTTP as a client would.
+//!
+//! Reports in one run: the loopback HTTP round trip (for scale), warm invoke
+//! latency at concurrency 1, throughput at concurrency 32, and cold starts
+//! per runtime next to the bare interpreter start.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _};
+use base64::Engine as _;
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// The Rust echo function's `bootstrap` (built from tests/fixtures/rust-echo).
+    /// Defaults to `bootstrap` beside this binary.
+    #[arg(long)]
+    rust_echo: Option<PathBuf>,
+    /// Warm invocations measured at concurrency 1.
+    #[arg(long, default_value_t = 3000)]
+    warm: usize,
+    /// Seconds of load at concurrency 32.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+    /// Cold starts measured per runtime.
+    #[arg(long, default_value_t = 30)]
+    cold: usize,
+    /// Python interpreter timed for the bare start.
+    #[arg(long, default_value = "/usr/bin/python3.11")]
+    python: PathBuf,
+    /// Node interpreter timed for the bare start.
+    #[arg(long, default_value = "/usr/bin/node")]
+    node: PathBuf,
+}
+
+struct Server {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server() -> anyhow::Result<Server> {
+    let dir = tempfile::tempdir()?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let mut child = Command::new(std::env::current_exe()?)
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .env("LAMBDALITE_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("starting lambdalite serve")?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().context("server stdout")?).read_line(&mut line)?;
+    if !line.contains("listening") {
+        bail!("lambdalite serve did not start: {line}");
+    }
+    Ok(Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        _dir: dir,
+    })
+}
+
+fn zip_of(files: &[(&str, &[u8], u32)]) -> anyhow::Result<Vec<u8>> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data, mode) in files {
+        let opts = zip::write::SimpleFileOptions::default().unix_permissions(*mode);
+        w.start_file(*name, opts)?;
+        w.write_all(data)?;
+    }
+    Ok(w.finish()?.into_inner())
+}
+
+async fn create(
+    http: &reqwest::Client,
+    base: &str,
+    name: &str,
+    runtime: &str,
+    handler: &str,
+    zip: &[u8],
+) -> anyhow::Result<()> {
+    let body = serde_json::json!({
+        "FunctionName": name,
+        "Runtime": runtime,
+        "Handler": handler,
+        "Role": "arn:aws:iam::000000000000:role/bench",
+        "Code": { "ZipFile": base64::engine::general_purpose::STANDARD.encode(zip) },
+    });
+    let r = http
+        .post(format!("{base}/2015-03-31/functions"))
+        .json(&body)
+        .send()
+        .await?;
+    if !r.status().is_success() {
+        bail!("creating {name}: {}", r.text().await?);
+    }
+    Ok(())
+}
+
+async fn invoke(http: &reqwest::Client, url: &str, payload: &'static [u8]) -> anyhow::Result<()> {
+    let r = http.post(url).body(payload).send().await?;
+    let status = r.status();
+    let failed = r.headers().contains_key("x-amz-function-error");
+    let body = r.bytes().await?;
+    if !status.is_success() || failed {
+        bail!("invoke failed: {status} {}", String::from_utf8_lossy(&body));
+    }
+    Ok(())
+}
+
+struct Stats {
+    p50: f64,
+    p99: f64,
+}
+
+fn stats(mut samples: Vec<Duration>) -> Stats {
+    samples.sort();
+    let at = |q: f64| {
+        let i = ((samples.len() as f64 - 1.0) * q).round() as usize;
+        samples[i].as_secs_f64() * 1e6
+    };
+    Stats {
+        p50: at(0.50),
+        p99: at(0.99),
+    }
+}
+
+fn fmt_us(us: f64) -> String {
+    if us >= 1000.0 {
+        format!("{:.2} ms", us / 1000.0)
+    } else {
+        format!("{us:.0} µs")
+    }
+}
+
+/// The bare start of an interpreter: spawn to exit, clean environment.
+fn bare_start(program: &Path, args: &[&str], n: usize) -> Option<Stats> {
+    let mut samples = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let ok = Command::new(program)
+            .args(args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .stdout(Stdio::null())
+            .status()
+            .ok()?
+            .success();
+        if !ok {
+            return None;
+        }
+        samples.push(t.elapsed());
+    }
+    Some(stats(samples))
+}
+
+/// A minimal HTTP server answering every request at once: the floor of a
+/// loopback round trip with the same client.
+async fn floor_server() -> anyhow::Result<String> {
+    use hyper::service::service_fn;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            tokio::spawn(async move {
+                let svc = service_fn(|_req| async {
+                    Ok::<_, std::convert::Infallible>(hyper::Response::new(
+                        http_body_util::Full::new(bytes::Bytes::from_static(b"{}")),
+                    ))
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    Ok(format!("http://{addr}/"))
+}
+
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(bench(args))
+}
+
+async fn bench(args: BenchArgs) -> anyhow::Result<()> {
+    let rust_echo = match args.rust_echo {
+        Some(p) => p,
+        None => std::env::current_exe()?
+            .parent()
+            .context("binary folder")?
+            .join("bootstrap"),
+    };
+    let rust_bin = std::fs::read(&rust_echo).with_context(|| {
+        format!(
+            "reading the Rust echo function at {} (cargo build --release -p rust-echo)",
+            rust_echo.display()
+        )
+    })?;
+    let server = start_server()?;
+    let base = server.base.clone();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .tcp_nodelay(true)
+        .build()?;
+
+    let rust_zip = zip_of(&[("bootstrap", &rust_bin, 0o755)])?;
+    let py_zip = zip_of(&[(
+        "app.py",
+        b"def handler(event, context):\n    return event\n",
+        0o644,
+    )])?;
+    let node_zip = zip_of(&[(
+        "index.js",
+        b"exports.handler = async (event) => event;\n",
+        0o644,
+    )])?;
+    create(
+        &http,
+        &base,
+        "bench-rust",
+        "provided.al2023",
+        "bootstrap",
+        &rust_zip,
+    )
+    .await?;
+    create(
+        &http,
+        &base,
+        "bench-python",
+        "python3.11",
+        "app.handler",
+        &py_zip,
+    )
+    .await?;
+    create(
+        &http,
+        &base,
+        "bench-node",
+        "nodejs20.x",
+        "index.handler",
+        &node_zip,
+    )
+    .await?;
+    let url = |f: &str| format!("{base}/2015-03-31/functions/{f}/invocations");
+    const PAYLOAD: &[u8] = br#"{"hello":"world"}"#;
+
+    // Loopback floor, with the same client.
+    let floor = floor_server().await?;
+    for _ in 0..200 {
+        http.get(&floor).send().await?.bytes().await?;
+    }
+    let mut samples = Vec::new();
+    for _ in 0..args.warm {
+        let t = Instant::now();
+        http.get(&floor).send().await?.bytes().await?;
+        samples.push(t.elapsed());
+    }
+    let floor_stats = stats(samples);
+
+    // Warm invoke at concurrency 1.
+    let rust_url = url("bench-rust");
+    for _ in 0..200 {
+        invoke(&http, &rust_url, PAYLOAD).await?;
+    }
+    let mut samples = Vec::new();
+    for _ in 0..args.warm {
+        let t = Instant::now();
+        invoke(&http, &rust_url, PAYLOAD).await?;
+        samples.push(t.elapsed());
+    }
+    let warm_rust = stats(samples);
+    let mut warm_other = Vec::new();
+    for f in ["bench-python", "bench-node"] {
+        let u = url(f);
+        for _ in 0..50 {
+            invoke(&http, &u, PAYLOAD).await?;
+        }
+        let mut samples = Vec::new();
+        for _ in 0..(args.warm / 3).max(100) {
+            let t = Instant::now();
+            invoke(&http, &u, PAYLOAD).await?;
+            samples.push(t.elapsed());
+        }
+        warm_other.push(stats(samples));
+    }
+
+    // Throughput at concurrency 32.
+    let http = Arc::new(http);
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let warmup_until = Instant::now() + Duration::from_millis(500);
+    let mut tasks = Vec::new();
+    for _ in 0..32 {
+        let http = http.clone();
+        let u = rust_url.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            let mut measured_from = None;
+            while Instant::now() < deadline {
+                invoke(&http, &u, PAYLOAD).await?;
+                if Instant::now() >= warmup_until {
+                    measured_from.get_or_insert_with(Instant::now);
+                    n += 1;
+                }
+            }
+            anyhow::Ok((n, measured_from))
+        }));
+    }
+    let mut total = 0u64;
+    let mut start = deadline;
+    for t in tasks {
+        let (n, from) = t.await??;
+        total += n;
+        if let Some(f) = from {
+            start = start.min(f);
+        }
+    }
+    let throughput = total as f64 / deadline.duration_since(start).as_secs_f64();
+
+    // Cold starts: each configuration change retires the environments, so
+    // the next invoke starts a new one.
+    let mut cold = Vec::new();
+    for f in ["bench-rust", "bench-python", "bench-node"] {
+        let u = url(f);
+        let mut samples = Vec::new();
+        for i in 0..args.cold {
+            let r = http
+                .put(format!("{base}/2015-03-31/functions/{f}/configuration"))
+                .json(&serde_json::json!({ "Description": format!("cold {i}") }))
+                .send()
+                .await?;
+            if !r.status().is_success() {
+                bail!("updating {f}: {}", r.text().await?);
+            }
+            let t = Instant::now();
+            invoke(&http, &u, PAYLOAD).await?;
+            samples.push(t.elapsed());
+        }
+        cold.push(stats(samples));
+    }
+    let py_bare = bare_start(&args.python, &["-c", "pass"], args.cold);
+    let node_bare = bare_start(&args.node, &["-e", "0"], args.cold);
+
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!("lambdalite bench — {cpus} CPUs, one run\n");
+    println!("| measure | p50 | p99 |");
+    println!("|---|---|---|");
+    println!(
+        "| loopback HTTP round trip (same client, empty server) | {} | {} |",
+        fmt_us(floor_stats.p50),
+        fmt_us(floor_stats.p99)
+    );
+    println!(
+        "| warm invoke, provided (Rust lambda_runtime echo), concurrency 1 | {} | {} |",
+        fmt_us(warm_rust.p50),
+        fmt_us(warm_rust.p99)
+    );
+    for (name, s) in ["python3.11 echo", "nodejs20.x echo"]
+        .iter()
+        .zip(&warm_other)
+    {
+        println!(
+            "| warm invoke, {name}, concurrency 1 | {} | {} |",
+            fmt_us(s.p50),
+            fmt_us(s.p99)
+        );
+    }
+    for (name, s) in ["provided (Rust echo)", "python3.11", "nodejs20.x"]
+        .iter()
+        .zip(&cold)
+    {
+        println!(
+            "| cold start (invoke to response, new environment), {name} | {} | {} |",
+            fmt_us(s.p50),
+            fmt_us(s.p99)
+        );
+    }
+    if let Some(s) = py_bare {
+        println!(
+            "| bare `{} -c pass` (spawn to exit) | {} | {} |",
+            args.python.display(),
+            fmt_us(s.p50),
+            fmt_us(s.p99)
+        );
+    }
+    if let Some(s) = node_bare {
+        println!(
+            "| bare `{} -e 0` (spawn to exit) | {} | {} |",
+            args.node.display(),
+            fmt_us(s.p50),
+            fmt_us(s.p99)
+        );
+    }
+    println!(
+        "\nThroughput, provided (Rust echo), concurrency 32: {throughput:.0} invokes/s over {} s",
+        args.seconds
+    );
+    Ok(())
+}
