@@ -9,7 +9,7 @@
 //
 // Built-in modules only.
 
-import http from 'node:http';
+import { connect } from 'node:net';
 import { format, inspect, types } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -164,12 +164,22 @@ function jsonRecord(level, message, params) {
   return JSON.stringify(record);
 }
 
+let stdout = null;
+
 function emit(level, message, params) {
   const line = jsonLogs
     ? jsonRecord(level, message, params)
     : `${new Date().toISOString()}\t${globalThis[REQUEST_ID]}\t${level}\t${format(message, ...params)}`;
   // One record per line: embedded newlines become carriage returns.
-  process.stdout.write(line.replace(/\n/g, '\r') + '\n');
+  (stdout || openStdout()).write(line.replace(/\n/g, '\r') + '\n');
+}
+
+function openStdout() {
+  stdout = process.stdout;
+  // If the log reader went away (EPIPE), drop the logs: an unhandled stream
+  // error would come back through 'uncaughtException', log again, and spin.
+  stdout.on('error', () => {});
+  return stdout;
 }
 
 function patchConsole() {
@@ -197,41 +207,226 @@ function logError(title, err) {
 const api = (() => {
   const value = env.AWS_LAMBDA_RUNTIME_API || '127.0.0.1:9001';
   const colon = value.lastIndexOf(':');
-  return { host: value.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(value.slice(colon + 1)) };
+  return { host: value.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(value.slice(colon + 1)), authority: value };
 })();
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-function apiCall(method, path, body, headers, viaAgent = agent, retried = false) {
-  return new Promise((resolve, reject) => {
-    const options = { host: api.host, port: api.port, method, path, agent: viaAgent, headers: headers || {} };
-    if (body !== undefined) options.headers['Content-Length'] = Buffer.byteLength(body);
-    const req = http.request(options, (res) => {
-      const chunks = [];
-      res.on('data', (chunk) => chunks.push(chunk));
-      res.on('end', () =>
-        resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
-      );
-      res.on('error', reject);
-    });
-    req.on('error', (err) => {
-      // The server may close an idle keep-alive connection just as we reuse it.
-      if (!retried && req.reusedSocket && err.code === 'ECONNRESET') {
-        apiCall(method, path, body, headers, viaAgent, true).then(resolve, reject);
-      } else {
-        reject(err);
+// A minimal HTTP/1.1 client for the Runtime API: one connection, one request
+// at a time, kept alive between requests. (node:net instead of node:http keeps
+// the module graph, and so the cold start, smaller.)
+
+const HEAD = 0, FIXED = 1, CHUNK_SIZE = 2, CHUNK_DATA = 3, CHUNK_END = 4, TRAILERS = 5, UNTIL_CLOSE = 6, DONE = 7;
+
+class ResponseReader {
+  constructor() {
+    this.state = HEAD;
+    this.pending = null; // unparsed bytes of a head / chunk-size line
+    this.remaining = 0;
+    this.chunks = [];
+    this.status = 0;
+    this.headers = {};
+  }
+
+  // Feeds bytes; returns true once the response is complete.
+  feed(data) {
+    let buf = this.pending ? Buffer.concat([this.pending, data]) : data;
+    this.pending = null;
+    let pos = 0;
+    for (;;) {
+      if (this.state === DONE) return true;
+      if (pos >= buf.length) return false;
+      switch (this.state) {
+        case HEAD: {
+          const end = buf.indexOf('\r\n\r\n', pos, 'latin1');
+          if (end < 0) return this.keep(buf, pos);
+          this.parseHead(buf.toString('latin1', pos, end));
+          pos = end + 4;
+          break;
+        }
+        case FIXED:
+        case CHUNK_DATA: {
+          const take = Math.min(this.remaining, buf.length - pos);
+          this.chunks.push(buf.subarray(pos, pos + take));
+          pos += take;
+          this.remaining -= take;
+          if (this.remaining === 0) this.state = this.state === FIXED ? DONE : CHUNK_END;
+          break;
+        }
+        case CHUNK_SIZE: {
+          const eol = buf.indexOf('\r\n', pos, 'latin1');
+          if (eol < 0) return this.keep(buf, pos);
+          const size = parseInt(buf.toString('latin1', pos, eol), 16);
+          if (!(size >= 0)) throw new Error('Runtime API: bad chunk size');
+          pos = eol + 2;
+          this.remaining = size;
+          this.state = size === 0 ? TRAILERS : CHUNK_DATA;
+          break;
+        }
+        case CHUNK_END:
+          if (buf.length - pos < 2) return this.keep(buf, pos);
+          pos += 2;
+          this.state = CHUNK_SIZE;
+          break;
+        case TRAILERS: {
+          const eol = buf.indexOf('\r\n', pos, 'latin1');
+          if (eol < 0) return this.keep(buf, pos);
+          if (eol === pos) this.state = DONE;
+          pos = eol + 2;
+          break;
+        }
+        case UNTIL_CLOSE:
+          this.chunks.push(buf.subarray(pos));
+          pos = buf.length;
+          break;
       }
-    });
-    req.end(body);
-  });
+    }
+  }
+
+  keep(buf, pos) {
+    this.pending = buf.subarray(pos);
+    return false;
+  }
+
+  parseHead(text) {
+    const lines = text.split('\r\n');
+    const status = Number(lines[0].split(' ')[1]);
+    if (!(status >= 100)) throw new Error(`Runtime API: bad status line ${JSON.stringify(lines[0])}`);
+    if (status < 200) return; // interim response (100 Continue ...): a real head follows
+    const headers = {};
+    for (let i = 1; i < lines.length; i++) {
+      const colon = lines[i].indexOf(':');
+      if (colon <= 0) continue;
+      const name = lines[i].slice(0, colon).trim().toLowerCase();
+      const value = lines[i].slice(colon + 1).trim();
+      headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+    }
+    this.status = status;
+    this.headers = headers;
+    if (/chunked/i.test(headers['transfer-encoding'] || '')) this.state = CHUNK_SIZE;
+    else if (headers['content-length'] !== undefined) {
+      this.remaining = Number(headers['content-length']);
+      this.state = this.remaining > 0 ? FIXED : DONE;
+    } else if (status === 204 || status === 304) this.state = DONE;
+    else this.state = UNTIL_CLOSE;
+  }
+
+  result() {
+    return { status: this.status, headers: this.headers, body: Buffer.concat(this.chunks).toString('utf8') };
+  }
 }
 
-function postJson(path, payload, extraHeaders, viaAgent) {
+class RuntimeApiClient {
+  constructor(keepAlive) {
+    this.keepAlive = keepAlive;
+    this.socket = null;
+    this.queue = [];
+    this.active = null;
+  }
+
+  request(method, path, body, headers) {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ method, path, body, headers, resolve, reject, retried: false });
+      this.pump();
+    });
+  }
+
+  pump() {
+    if (this.active || this.queue.length === 0) return;
+    this.send(this.queue.shift());
+  }
+
+  send(job) {
+    if (this.socket && (this.socket.destroyed || !this.socket.writable)) this.socket = null;
+    const reused = this.socket !== null;
+    const socket = reused ? this.socket : this.open();
+    socket.ref(); // an in-flight request keeps the process alive
+    this.active = { job, socket, reused, reader: new ResponseReader(), gotBytes: false };
+    let head = `${job.method} ${job.path} HTTP/1.1\r\nHost: ${api.authority}\r\n`;
+    if (!this.keepAlive) head += 'Connection: close\r\n';
+    for (const name in job.headers) head += `${name}: ${job.headers[name]}\r\n`;
+    if (job.body !== undefined) {
+      const body = Buffer.from(job.body, 'utf8');
+      socket.cork();
+      socket.write(`${head}Content-Length: ${body.length}\r\n\r\n`, 'latin1');
+      socket.write(body);
+      socket.uncork();
+    } else {
+      socket.write(`${head}\r\n`, 'latin1');
+    }
+  }
+
+  open() {
+    const socket = connect({ host: api.host, port: api.port });
+    socket.setNoDelay(true);
+    this.socket = socket;
+    socket.on('data', (data) => this.onData(socket, data));
+    socket.on('error', (err) => this.onClose(socket, err));
+    socket.on('close', () => this.onClose(socket, null));
+    return socket;
+  }
+
+  onData(socket, data) {
+    const active = this.active;
+    if (!active || active.socket !== socket) {
+      socket.destroy(); // nothing was asked on this connection
+      return;
+    }
+    active.gotBytes = true;
+    let complete;
+    try {
+      complete = active.reader.feed(data);
+    } catch (err) {
+      socket.destroy(err);
+      return;
+    }
+    if (complete) this.finish(socket, active.reader.result());
+  }
+
+  onClose(socket, err) {
+    if (this.socket === socket) this.socket = null;
+    const active = this.active;
+    if (!active || active.socket !== socket) return;
+    this.active = null;
+    socket.destroy();
+    if (!err && active.reader.state === UNTIL_CLOSE) {
+      active.job.resolve(active.reader.result());
+    } else if (active.reused && !active.gotBytes && !active.job.retried) {
+      // The server closed the idle keep-alive connection as we reused it: retry once.
+      active.job.retried = true;
+      this.send(active.job);
+      return;
+    } else {
+      active.job.reject(err || new Error('Runtime API connection closed before the response was complete'));
+    }
+    this.pump();
+  }
+
+  finish(socket, response) {
+    const job = this.active.job;
+    this.active = null;
+    if (!this.keepAlive || /close/i.test(response.headers.connection || '')) {
+      if (this.socket === socket) this.socket = null;
+      socket.destroy();
+    } else {
+      socket.unref(); // an idle connection must not keep the event loop alive
+    }
+    job.resolve(response);
+    this.pump();
+  }
+}
+
+const client = new RuntimeApiClient(true);
+
+function apiCall(method, path, body, headers, via = client) {
+  return via.request(method, path, body, headers || {});
+}
+
+function postJson(path, payload, extraHeaders, via) {
   return apiCall(
     'POST',
     path,
     payload,
     Object.assign({ 'Content-Type': 'application/json' }, extraHeaders),
-    viaAgent,
+    via,
   );
 }
 
@@ -245,22 +440,22 @@ function serializeResult(result) {
   return body === undefined ? 'null' : body;
 }
 
-function postInvocationError(id, err, viaAgent) {
+function postInvocationError(id, err, via) {
   return postJson(
     `/2018-06-01/runtime/invocation/${encodeURIComponent(id)}/error`,
     JSON.stringify(errorPayload(err)),
     { 'Lambda-Runtime-Function-Error-Type': 'Unhandled' },
-    viaAgent,
+    via,
   );
 }
 
-function postInitError(err, viaAgent) {
+function postInitError(err, via) {
   const payload = errorPayload(err);
   return postJson(
     '/2018-06-01/runtime/init/error',
     JSON.stringify(payload),
     { 'Lambda-Runtime-Function-Error-Type': String(payload.errorType) },
-    viaAgent,
+    via,
   );
 }
 
@@ -346,12 +541,11 @@ function die(err, exitCode) {
   dying = true;
   onEmptyEventLoop = null;
   // A fresh connection: the keep-alive one may be busy with a long-polling /next.
-  const once = new http.Agent({ keepAlive: false });
+  const once = new RuntimeApiClient(false);
+  const exit = () => process.exit(exitCode);
+  setTimeout(exit, 2000); // in case the Runtime API never answers
   const sent = fatalRequestId === null ? postInitError(err, once) : postInvocationError(fatalRequestId, err, once);
-  sent.then(
-    () => process.exit(exitCode),
-    () => process.exit(exitCode),
-  );
+  sent.then(exit, exit);
 }
 
 process.on('uncaughtException', (err) => {

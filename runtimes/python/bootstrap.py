@@ -13,12 +13,19 @@ Standard library only.  Startup time matters (it is part of every cold
 start), so this module imports as little as it can:
 
 * the Runtime API is spoken over one keep-alive TCP connection with a small
-  HTTP/1.1 client of our own; ``http.client`` would pull in ``email``,
-  ``ssl``, ``urllib`` ... and roughly double the interpreter's start time;
+  HTTP/1.1 client of our own: importing ``http.client`` (which pulls in
+  ``email``, ``ssl``, ``urllib``...) costs more than the whole interpreter
+  start;
 * ``logging`` is configured the moment something first imports it (a meta
   path hook), so a handler that never logs never pays for it, while one that
   does finds the root logger exactly as AWS leaves it;
 * ``traceback`` is imported only when there is an error to format.
+
+Run as a script, this file is compiled afresh at every start (CPython caches
+no bytecode for ``__main__``), which costs several milliseconds.  It can
+equally be imported, so a launcher may use
+``python3 -u -c "import sys; sys.path.insert(0, RUNTIME_DIR); import bootstrap; bootstrap.main()"``
+to run it from cached bytecode instead.
 """
 
 import os
@@ -26,7 +33,7 @@ import sys
 import time
 import json
 
-try:  # the C module behind `socket`; `socket` itself costs ~1 ms more to import
+try:  # the C module under `socket`, which itself costs another millisecond to import
     import _socket as _sock
 except ImportError:  # pragma: no cover - non-CPython
     import socket as _sock
@@ -124,8 +131,8 @@ class _Marshaller:
                 self._raw = []
             self._raw.append(str(obj))
             return "%s%d" % (self._marker, len(self._raw) - 1)
-        if isinstance(obj, (bytes, bytearray)):
-            return bytes(obj).decode("utf-8")
+        if isinstance(obj, bytes):
+            return obj.decode("utf-8")
         raise TypeError("Object of type %s is not JSON serializable" % obj.__class__.__name__)
 
     def encode(self, obj):
@@ -208,8 +215,9 @@ class RuntimeAPIClient:
 
     def _connect(self):
         last = None
+        # A bytes host spares getaddrinfo() the import of the idna codec.
         for family, socktype, proto, _, sockaddr in _sock.getaddrinfo(
-            self._host, self._port, 0, _sock.SOCK_STREAM
+            self._host.encode("ascii", "ignore"), self._port, 0, _sock.SOCK_STREAM
         ):
             s = _sock.socket(family, socktype, proto)
             try:
@@ -394,8 +402,9 @@ class RuntimeAPIClient:
         status, _, resp = self.request("POST", path, body, headers)
         if status >= 500:
             # "Non-recoverable state. Runtime should exit promptly."
-            _fatal("Runtime API %s answered %d: %r" % (path, status, resp[:1000]))
-        if status != 202:
+            _fatal("POST %s answered %d: %r" % (path, status, resp[:1000]))
+        if status != 202 and status != 413:
+            # (413: a response too large, which the platform reports itself.)
             sys.stderr.write(
                 "lambdalite runtime: POST %s answered %d: %r\n" % (path, status, resp[:1000])
             )
@@ -403,8 +412,11 @@ class RuntimeAPIClient:
 
     def next_invocation(self):
         status, headers, body = self.request("GET", _NEXT_PATH)
+        if status == 500:
+            # The environment is shutting down: exit promptly and quietly.
+            sys.exit(1)
         if status != 200:
-            _fatal("Runtime API /invocation/next answered %d: %r" % (status, body[:1000]))
+            _fatal("GET /invocation/next answered %d: %r" % (status, body[:1000]))
         return headers, body
 
     def post_invocation_result(self, request_id, body, content_type):
@@ -440,7 +452,7 @@ def _header_safe(value):
 
 
 def _fatal(message):
-    sys.stderr.write("lambdalite runtime: %s\n" % message)
+    sys.stderr.write("lambdalite runtime: Runtime API %s\n" % message)
     sys.exit(1)
 
 
@@ -529,7 +541,7 @@ class LambdaContext:
         return remaining if remaining > 0 else 0
 
     def log(self, msg):
-        _LOG_SINK.log(str(msg))
+        _write_log(str(msg))
 
     def __repr__(self):
         return (
@@ -559,71 +571,16 @@ def _parse_json_header(value, what):
 
 
 # --------------------------------------------------------------------------
-# Log output.  Without a telemetry descriptor everything goes to stdout,
-# which lambdalite captures; with _LAMBDA_TELEMETRY_LOG_FD (AWS's framed log
-# protocol) each record is one frame and so keeps its line breaks together.
+# Log output: everything goes to stdout, which lambdalite captures.
 
 _JSON_LOGS = (os.environ.get("AWS_LAMBDA_LOG_FORMAT") or "").upper() == "JSON"
 _LOG_LEVEL = {None: "", "TRACE": "DEBUG"}.get(
     os.environ.get("AWS_LAMBDA_LOG_LEVEL"), os.environ.get("AWS_LAMBDA_LOG_LEVEL", "")
 ).upper()
 
-# Frame types of AWS's telemetry log protocol, by record level (NOTSET,
-# DEBUG, INFO, WARNING, ERROR, CRITICAL), for the text and the JSON format.
-_TEXT_FRAMES = (0xA55A0003, 0xA55A000B, 0xA55A000F, 0xA55A0013, 0xA55A0017, 0xA55A001B)
-_JSON_FRAMES = (0xA55A0002, 0xA55A000A, 0xA55A000E, 0xA55A0012, 0xA55A0016, 0xA55A001A)
-_TEXT_FRAME = _TEXT_FRAMES[0]
 
-
-def _frame_type(levelno, json_format):
-    return (_JSON_FRAMES if json_format else _TEXT_FRAMES)[min(50, max(0, levelno)) // 10]
-
-
-class _StdoutSink:
-    def log(self, msg, frame_type=None):
-        sys.stdout.write(msg)
-
-    def log_record(self, msg, frame_type=None):
-        # One logging record: keep the line ending the pipe needs.
-        sys.stdout.write(msg if msg.endswith("\n") else msg + "\n")
-
-    def log_error(self, lines, frame_type=None):
-        sys.stdout.write("\n".join(lines) + "\n")
-
-
-class _TelemetrySink:
-    def __init__(self, fd):
-        self._file = os.fdopen(fd, "wb", 0)
-
-    def log(self, msg, frame_type=None):
-        data = msg.encode("utf-8")
-        self._file.write(
-            (frame_type or _TEXT_FRAME).to_bytes(4, "big")
-            + len(data).to_bytes(4, "big")
-            + (time.time_ns() // 1000).to_bytes(8, "big")
-            + data
-        )
-
-    log_record = log
-
-    def log_error(self, lines, frame_type=None):
-        self.log("\n".join(lines), frame_type)
-
-
-def _make_sink():
-    fd = os.environ.pop("_LAMBDA_TELEMETRY_LOG_FD", None)
-    if fd is not None:
-        try:
-            return _TelemetrySink(int(fd))
-        except (ValueError, OSError):
-            pass
-    return _StdoutSink()
-
-
-_LOG_SINK = _StdoutSink()
-
-# Frame types for error records (level ERROR = 40).
-_ERROR_FRAME = _frame_type(40, _JSON_LOGS)
+def _write_log(text):
+    sys.stdout.write(text)
 
 
 def _log_error(error):
@@ -645,7 +602,7 @@ def _write_error_record(error):
             "level": "ERROR",
         }
         record.update(error)
-        _LOG_SINK.log_error([to_json(record)], _ERROR_FRAME)
+        _write_log(to_json(record) + "\n")
         return
     first = "[ERROR]"
     if error.get("errorType"):
@@ -665,7 +622,8 @@ def _write_error_record(error):
             for line in element.splitlines():
                 stripped = line.lstrip(" ")
                 lines.append(_LOG_INDENT * (len(line) - len(stripped)) + stripped)
-    _LOG_SINK.log_error(lines, _ERROR_FRAME)
+    # One write, so that the record's lines stay together in the log.
+    _write_log("\n".join(lines) + "\n")
 
 
 # The root logger, set up as AWS sets it up: one handler writing
@@ -707,21 +665,13 @@ _JSON_RESERVED = frozenset(
 def _configure_logging(logging):
     logging.Formatter.converter = time.gmtime
     root = logging.getLogger()
-    sink = _LOG_SINK
-    framed = _JSON_LOGS or bool(_LOG_LEVEL)
 
     class LambdaLoggerHandler(logging.Handler):
-        def __init__(self):
-            logging.Handler.__init__(self)
-            self.log_sink = sink
-
         def emit(self, record):
             try:
                 msg = self.format(record)
-                frame = getattr(record, "_frame_type", None)
-                if frame is None and framed:
-                    frame = _frame_type(record.levelno, False)
-                sink.log_record(msg, frame)
+                # One record per write, ending its last line.
+                _write_log(msg if msg.endswith("\n") else msg + "\n")
             except RecursionError:
                 raise
             except Exception:
@@ -760,7 +710,6 @@ def _make_json_formatter(logging):
         def format(self, record):
             record.levelno = min(50, max(0, record.levelno)) // 10 * 10
             record.levelname = logging.getLevelName(record.levelno)
-            record._frame_type = _frame_type(record.levelno, True)
             exc = record.exc_info
             if exc and exc[0] is None:
                 exc = None
@@ -1000,8 +949,6 @@ def handle_invocation(client, handler, headers, body):
 
 def _unbuffer_stdio():
     """lambdalite passes -u; without it, flush after every write as AWS does."""
-    if sys.flags.unbuffered:
-        return
 
     class Unbuffered:
         def __init__(self, stream):
@@ -1019,14 +966,15 @@ def _unbuffer_stdio():
             self._stream.writelines(lines)
             self._stream.flush()
 
-    sys.stdout = Unbuffered(sys.stdout)
-    sys.stderr = Unbuffered(sys.stderr)
+    if not getattr(sys.stdout, "write_through", True):
+        sys.stdout = Unbuffered(sys.stdout)
+    if not getattr(sys.stderr, "write_through", True):
+        sys.stderr = Unbuffered(sys.stderr)
 
 
 def main():
-    global _request_id, _tenant_id, _LOG_SINK
+    global _request_id, _tenant_id
     _unbuffer_stdio()
-    _LOG_SINK = _make_sink()
     client = RuntimeAPIClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
     _setup_sys_path(task_root)

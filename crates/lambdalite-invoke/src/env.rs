@@ -12,7 +12,7 @@ use tokio::process::Child;
 use tokio::sync::oneshot;
 
 use crate::logs::{EnvLog, LogWriter};
-use crate::sandbox::{kill_group, peak_memory_mb, LaunchSpec};
+use crate::sandbox::{kill_group, LaunchSpec, PeakMemory};
 use crate::{ms_since, InvokeError, InvokeRequest, InvokeResult, InvokerSettings};
 
 /// How long a runtime may take to initialise before its first `/next`.
@@ -31,7 +31,7 @@ enum State {
 
 pub struct Environment {
     child: Child,
-    pid: Option<u32>,
+    memory: PeakMemory,
     api: RuntimeApi,
     log: EnvLog,
     state: State,
@@ -262,10 +262,10 @@ impl Environment {
                 .spawn()
                 .map_err(|e| InvokeError::Internal(format!("starting /bin/true: {e}")))?,
         };
-        let pid = child.id();
+        let memory = PeakMemory::open(child.id());
         Ok(Environment {
             child,
-            pid,
+            memory,
             api,
             log,
             state: State::Starting,
@@ -356,7 +356,7 @@ impl Environment {
             }
         };
         // Everything the function wrote before it answered is logged first.
-        self.log.sync().await;
+        self.log.sync();
         let duration_ms = ms_since(began);
         let (payload, function_error, status) = match ending {
             Ending::Done(Outcome::Response(body)) => (body, None, None),
@@ -419,7 +419,7 @@ impl Environment {
             }
         };
         self.log.platform(&format!("END RequestId: {request_id}"));
-        let memory = self.pid.and_then(peak_memory_mb).unwrap_or(0);
+        let memory = self.memory.read_mb().unwrap_or(0);
         let billed = (duration_ms + init_ms.unwrap_or(0.0)).ceil().max(1.0) as u64;
         let mut report = format!(
             "REPORT RequestId: {request_id}\tDuration: {duration_ms:.2} ms\tBilled Duration: {billed} ms\tMemory Size: {} MB\tMax Memory Used: {memory} MB\t",
@@ -463,7 +463,7 @@ impl Environment {
                     let _ = tokio::time::timeout(Duration::from_millis(200), self.child.wait()).await;
                     kill_group(&mut self.child);
                     let kind = error_type.clone().unwrap_or_else(|| "Runtime.Unknown".into());
-                    self.log.sync().await;
+                    self.log.sync();
                     self.log.platform(&format!(
                         "INIT_REPORT Init Duration: {:.2} ms\tPhase: init\tStatus: error\tError Type: {kind}",
                         ms_since(self.started)
@@ -478,7 +478,7 @@ impl Environment {
             status = self.child.wait() => {
                 self.state = State::Dead;
                 let how = exit_reason(status);
-                self.log.sync().await;
+                self.log.sync();
                 self.log.platform(&format!(
                     "INIT_REPORT Init Duration: {:.2} ms\tPhase: init\tStatus: error\tError Type: Runtime.ExitError",
                     ms_since(self.started)

@@ -10,9 +10,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc as std_mpsc, Arc, Mutex};
 
-use tokio::io::AsyncReadExt;
 use tokio::net::unix::pipe;
-use tokio::sync::{mpsc, oneshot};
 
 /// How much of an invocation's log `Tail` returns.
 pub const TAIL_BYTES: usize = 4096;
@@ -92,6 +90,9 @@ fn write_loop(root: &Path, rx: std_mpsc::Receiver<Record>) {
         if files.len() > 256 {
             files.clear();
         }
+        // Batch: under load, records pile up while this thread sleeps, and
+        // senders never have to wake it.
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 
@@ -102,77 +103,108 @@ struct Capture {
     partial: Vec<u8>,
 }
 
+/// The read end of an environment's output. Whoever reads it (the
+/// background reader, or the invoker syncing after an answer) holds the
+/// lock from read to logged, so output is logged in the order written.
+struct Output {
+    pipe: pipe::Receiver,
+    read_lock: Mutex<ReadState>,
+}
+
+struct ReadState {
+    buf: Vec<u8>,
+    open: bool,
+}
+
+impl Output {
+    /// Logs everything readable now; returns false once the pipe is closed.
+    fn drain(&self, sink: &Sink) -> bool {
+        let mut st = lock(&self.read_lock);
+        let ReadState { buf, open } = &mut *st;
+        while *open {
+            match self.pipe.try_read(buf) {
+                Ok(0) => *open = false,
+                Ok(n) => sink.output(&buf[..n], false),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => *open = false,
+            }
+        }
+        if !*open {
+            sink.output(&[], true);
+        }
+        *open
+    }
+}
+
 /// The log of one execution environment.
 pub struct EnvLog {
-    group: Arc<str>,
-    stream: Arc<str>,
-    writer: LogWriter,
-    capture: Arc<Mutex<Capture>>,
-    flush: mpsc::Sender<oneshot::Sender<()>>,
+    sink: Sink,
+    output: Arc<Output>,
+    reader: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for EnvLog {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
 }
 
 impl EnvLog {
     /// Starts reading an environment's output from `pipe`.
-    pub fn start(
-        group: String,
-        stream: String,
-        writer: LogWriter,
-        output: pipe::Receiver,
-    ) -> EnvLog {
-        let capture = Arc::new(Mutex::new(Capture {
-            tail: None,
-            partial: Vec::new(),
-        }));
-        let (flush_tx, flush_rx) = mpsc::channel(1);
-        let log = EnvLog {
+    pub fn start(group: String, stream: String, writer: LogWriter, pipe: pipe::Receiver) -> EnvLog {
+        let sink = Sink {
             group: group.into(),
             stream: stream.into(),
             writer,
-            capture,
-            flush: flush_tx,
+            capture: Arc::new(Mutex::new(Capture {
+                tail: None,
+                partial: Vec::new(),
+            })),
         };
-        tokio::spawn(read_loop(output, log.sink(), flush_rx));
-        log
+        let output = Arc::new(Output {
+            pipe,
+            read_lock: Mutex::new(ReadState {
+                buf: vec![0u8; 64 * 1024],
+                open: true,
+            }),
+        });
+        let reader = tokio::spawn(read_loop(output.clone(), sink.clone()));
+        EnvLog {
+            sink,
+            output,
+            reader,
+        }
     }
 
     pub fn stream(&self) -> &str {
-        &self.stream
-    }
-
-    fn sink(&self) -> Sink {
-        Sink {
-            group: self.group.clone(),
-            stream: self.stream.clone(),
-            writer: self.writer.clone(),
-            capture: self.capture.clone(),
-        }
+        &self.sink.stream
     }
 
     /// Starts capturing an invocation's log (for Tail).
     pub fn begin_capture(&self) {
-        lock(&self.capture).tail = Some(Vec::new());
+        lock(&self.sink.capture).tail = Some(Vec::new());
     }
 
     /// Ends capturing; returns the last 4 KB.
     pub fn end_capture(&self) -> Vec<u8> {
-        let tail = lock(&self.capture).tail.take().unwrap_or_default();
+        let tail = lock(&self.sink.capture).tail.take().unwrap_or_default();
         let start = tail.len().saturating_sub(TAIL_BYTES);
         tail[start..].to_vec()
     }
 
     /// Writes a platform line (START, END, REPORT, errors).
     pub fn platform(&self, line: &str) {
-        self.sink().line(format!("{line}\n"));
+        self.sink.line(format!("{line}\n"));
     }
 
-    /// Waits until everything the environment wrote so far is logged.
-    /// Output written before the bootstrap answered is in the pipe by now,
-    /// so after this the log is complete up to the answer.
-    pub async fn sync(&self) {
-        let (tx, rx) = oneshot::channel();
-        if self.flush.send(tx).await.is_ok() {
-            let _ = rx.await;
-        }
+    /// Logs everything the environment wrote so far. Output written before
+    /// the bootstrap answered is in the pipe by now, so after this the log
+    /// is complete up to the answer.
+    pub fn sync(&self) {
+        self.output.drain(&self.sink);
+        // A line left unfinished at the answer is logged as it is.
+        self.sink.output(&[], true);
     }
 }
 
@@ -223,38 +255,13 @@ impl Sink {
     }
 }
 
-async fn read_loop(
-    mut output: pipe::Receiver,
-    sink: Sink,
-    mut flush: mpsc::Receiver<oneshot::Sender<()>>,
-) {
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut open = true;
+async fn read_loop(output: Arc<Output>, sink: Sink) {
     loop {
-        tokio::select! {
-            biased;
-            ack = flush.recv() => {
-                let Some(ack) = ack else { break };
-                while open {
-                    match output.try_read(&mut buf) {
-                        Ok(0) => open = false,
-                        Ok(n) => sink.output(&buf[..n], false),
-                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-                        Err(_) => open = false,
-                    }
-                }
-                sink.output(&[], true);
-                let _ = ack.send(());
-            }
-            n = output.read(&mut buf), if open => {
-                match n {
-                    Ok(0) | Err(_) => {
-                        open = false;
-                        sink.output(&[], true);
-                    }
-                    Ok(n) => sink.output(&buf[..n], false),
-                }
-            }
+        if output.pipe.readable().await.is_err() {
+            break;
+        }
+        if !output.drain(&sink) {
+            break;
         }
     }
 }

@@ -47,6 +47,17 @@ impl Sandbox for PlainProcess {
             .stderr(Stdio::from(output))
             .process_group(0)
             .kill_on_drop(true);
+        // SAFETY: the closure runs in the forked child before exec and only
+        // calls prctl(2), which is async-signal-safe.
+        unsafe {
+            cmd.pre_exec(|| {
+                // If lambdalite dies, however it dies, its environments die too.
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
         cmd.spawn()
     }
 
@@ -68,10 +79,28 @@ pub fn kill_group(child: &mut Child) {
     let _ = child.start_kill();
 }
 
-/// The peak resident memory of a process in MB (from `VmHWM`).
-pub fn peak_memory_mb(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb.div_ceil(1024))
+/// Reads a process's peak resident memory (`VmHWM`) through a file kept
+/// open, so each reading is one `pread` and no path lookup.
+pub struct PeakMemory {
+    status: Option<std::fs::File>,
+    buf: Vec<u8>,
+}
+
+impl PeakMemory {
+    pub fn open(pid: Option<u32>) -> PeakMemory {
+        PeakMemory {
+            status: pid.and_then(|p| std::fs::File::open(format!("/proc/{p}/status")).ok()),
+            buf: vec![0; 4096],
+        }
+    }
+
+    /// The peak in MB, rounded up.
+    pub fn read_mb(&mut self) -> Option<u64> {
+        use std::os::unix::fs::FileExt;
+        let n = self.status.as_ref()?.read_at(&mut self.buf, 0).ok()?;
+        let text = std::str::from_utf8(&self.buf[..n]).ok()?;
+        let line = text.lines().find(|l| l.starts_with("VmHWM:"))?;
+        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb.div_ceil(1024))
+    }
 }

@@ -29,6 +29,9 @@ pub struct ServeArgs {
     /// The account's concurrency limit.
     #[arg(long, env = "LAMBDALITE_ACCOUNT_CONCURRENCY", default_value_t = 1000)]
     account_concurrency: u32,
+    /// Threads serving requests (default: one per CPU).
+    #[arg(long, env = "LAMBDALITE_WORKER_THREADS")]
+    worker_threads: Option<usize>,
     /// Seconds an idle execution environment is kept warm before it is reaped.
     #[arg(long, env = "LAMBDALITE_KEEP_WARM", default_value_t = 600)]
     keep_warm: u64,
@@ -38,7 +41,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     if args.account_id.len() != 12 || !args.account_id.bytes().all(|b| b.is_ascii_digit()) {
         anyhow::bail!("--account-id must be 12 digits, not {:?}", args.account_id);
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = args.worker_threads {
+        builder.worker_threads(n.max(1));
+    }
+    let runtime = builder
         .enable_all()
         .build()
         .context("starting the async runtime")?;

@@ -1,0 +1,96 @@
+//! The SQLite store on a real database file: durability across reopening,
+//! revision checks, and concurrent writers.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use lambdalite_model::config::{CodeRef, FunctionConfig, FunctionState, LoggingConfig, LATEST};
+use lambdalite_store::{SqliteStore, Store, StoreError};
+
+fn config(name: &str, revision: &str) -> FunctionConfig {
+    FunctionConfig {
+        name: name.into(),
+        version: LATEST.into(),
+        runtime: Some("python3.12".into()),
+        role: "arn:aws:iam::000000000000:role/r".into(),
+        handler: Some("app.handler".into()),
+        description: String::new(),
+        timeout: 3,
+        memory_size: 128,
+        environment: None,
+        ephemeral_storage: 512,
+        architecture: "x86_64".into(),
+        tracing_mode: "PassThrough".into(),
+        code: CodeRef {
+            sha256_hex: "ab".into(),
+            sha256_b64: "qw==".into(),
+            size: 1,
+            unzipped_size: 1,
+        },
+        last_modified: "2026-11-26T13:47:05.123+0000".into(),
+        revision_id: revision.into(),
+        state: FunctionState::Active,
+        kms_key_arn: None,
+        dead_letter_target: None,
+        logging: LoggingConfig::default(),
+    }
+}
+
+#[test]
+fn survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lambdalite.db");
+    {
+        let store = SqliteStore::open(&db).unwrap();
+        let tags = BTreeMap::from([("k".to_string(), "v".to_string())]);
+        store.create(config("a", "r1"), tags).unwrap();
+        store.create(config("b", "r1"), BTreeMap::new()).unwrap();
+        store
+            .update_latest("a", Some("r1"), &mut |c| {
+                let mut n = c.clone();
+                n.memory_size = 512;
+                n.revision_id = "r2".into();
+                n
+            })
+            .unwrap();
+        store.delete("b").unwrap();
+    }
+    let store = SqliteStore::open(&db).unwrap();
+    let names: Vec<_> = store.list().iter().map(|f| f.latest.name.clone()).collect();
+    assert_eq!(names, ["a"]);
+    let a = store.get("a").unwrap();
+    assert_eq!(a.latest.memory_size, 512);
+    assert_eq!(a.latest.revision_id, "r2");
+    assert_eq!(a.tags["k"], "v");
+}
+
+#[test]
+fn stale_revisions_and_missing_functions() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("db")).unwrap();
+    store.create(config("a", "r1"), BTreeMap::new()).unwrap();
+    let stale = store.update_latest("a", Some("old"), &mut |c| c.clone());
+    assert!(matches!(stale, Err(StoreError::StaleRevision(_))));
+    let missing = store.update_latest("zz", None, &mut |c| c.clone());
+    assert!(matches!(missing, Err(StoreError::NotFound(_))));
+    assert!(matches!(store.delete("zz"), Err(StoreError::NotFound(_))));
+}
+
+#[test]
+fn concurrent_creates_have_one_winner() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(&dir.path().join("db")).unwrap());
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let s = store.clone();
+            std::thread::spawn(move || s.create(config("same", "r"), BTreeMap::new()).is_ok())
+        })
+        .collect();
+    let wins = handles
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .filter(|won| *won)
+        .count();
+    assert_eq!(wins, 1);
+    assert_eq!(store.list().len(), 1);
+}
