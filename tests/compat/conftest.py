@@ -16,7 +16,8 @@ import botocore.config
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BINARY = Path(os.environ.get("LAMBDALITE_BIN", ROOT / "target" / "debug" / "lambdalite"))
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+BINARY = Path(os.environ.get("LAMBDALITE_BIN", TARGET / "debug" / "lambdalite"))
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 
 

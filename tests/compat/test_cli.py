@@ -56,3 +56,23 @@ def test_cli_reports_validation_errors(server, tmp_path):
 def test_cli_account_settings(server):
     out = json.loads(server.aws("lambda", "get-account-settings").stdout)
     assert out["AccountLimit"]["ConcurrentExecutions"] == 1000
+
+
+def test_cli_invoke(server, tmp_path):
+    name = unique("cli")
+    zip_path = tmp_path / "f.zip"
+    zip_path.write_bytes(PY_ECHO)
+    server.aws(
+        "lambda", "create-function", "--function-name", name, "--runtime", "python3.12",
+        "--role", ROLE, "--handler", "app.handler", "--zip-file", f"fileb://{zip_path}",
+    )
+    out_file = tmp_path / "out.json"
+    out = server.aws(
+        "lambda", "invoke", "--function-name", name,
+        "--payload", '{"from": "cli"}', "--log-type", "Tail", str(out_file),
+    )
+    meta = json.loads(out.stdout)
+    assert meta["StatusCode"] == 200
+    assert meta["ExecutedVersion"] == "$LATEST"
+    assert "LogResult" in meta
+    assert json.loads(out_file.read_text()) == {"from": "cli"}

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ROOT, create, make_zip, unique
+from conftest import TARGET, create, make_zip, unique
 
 
 def invoke(lam, name, event=None, **kw):
@@ -451,7 +451,7 @@ def test_provided_shell_bootstrap_with_curl(lam):
 
 def rust_echo_binary():
     for profile in ("debug", "release"):
-        p = ROOT / "target" / profile / "bootstrap"
+        p = TARGET / profile / "bootstrap"
         if p.exists():
             return p.read_bytes()
     pytest.fail("the rust-echo fixture is not built (cargo build --workspace)")

@@ -75,6 +75,16 @@ impl AppState {
         }
     }
 
+    /// Says, at create or update time, when a runtime will run on a nearby
+    /// interpreter version or can't run here at all.
+    fn warn_runtime(&self, config: &FunctionConfig) {
+        if let Err(e) = self.invoker.check_runtime(config.runtime.as_deref()) {
+            tracing::warn!(function = %config.name, "{e}");
+        } else {
+            self.invoker.warn_nearest_version(config);
+        }
+    }
+
     fn code_location(&self, headers: &HeaderMap, config: &FunctionConfig) -> String {
         let host = headers
             .get(header::HOST)
@@ -144,6 +154,7 @@ pub async fn create(
         Ok(st.store.create(config, spec.tags.clone())?)
     })
     .await?;
+    state.warn_runtime(&record.latest);
     tracing::info!(function = %record.latest.name, "function created");
     let body = record.latest.to_wire(&state.partition, View::Creating);
     Ok((StatusCode::CREATED, Json(body)).into_response())
@@ -269,6 +280,7 @@ pub async fn update_configuration(
     })
     .await?;
     state.invoker.retire_function(&record.latest.name);
+    state.warn_runtime(&record.latest);
     tracing::info!(function = %record.latest.name, "configuration updated");
     Ok(Json(
         record.latest.to_wire(&state.partition, View::Updating),

@@ -224,6 +224,13 @@ impl Environment {
         let output = tokio::net::unix::pipe::Receiver::from_owned_fd(reader.into())
             .map_err(|e| InvokeError::Internal(format!("reading a log pipe: {e}")))?;
         let log = EnvLog::start(config.log_group(), stream, writer, output);
+        if let Ok((program, false)) = program_for(settings, config.runtime.as_deref(), None) {
+            log.platform(&format!(
+                "lambdalite: {} is not installed on this host; running the function with {}",
+                config.runtime.as_deref().unwrap_or(""),
+                program.display()
+            ));
+        }
 
         let mut launch_error = None;
         let is_provided = matches!(

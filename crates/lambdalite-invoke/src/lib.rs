@@ -220,7 +220,8 @@ impl Invoker {
         Ok(result)
     }
 
-    fn warn_nearest_version(&self, config: &FunctionConfig) {
+    /// Logs once per runtime when it runs on another interpreter version.
+    pub fn warn_nearest_version(&self, config: &FunctionConfig) {
         let Some(runtime) = config.runtime.as_deref() else {
             return;
         };

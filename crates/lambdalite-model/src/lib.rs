@@ -5,6 +5,7 @@
 //! [`LambdaError`] into AWS's wire format; the store persists
 //! [`FunctionConfig`]; the invoker runs it.
 
+pub mod alias;
 pub mod arn;
 pub mod config;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod runtime;
 pub mod time;
 pub mod validate;
 
+pub use alias::Alias;
 pub use arn::{FunctionRef, Partition};
 pub use config::{FunctionConfig, FunctionState, LATEST};
 pub use error::LambdaError;
