@@ -36,7 +36,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(name) => {
                 LambdaError::ResourceNotFound(format!("Function not found: {name}"))
             }
-            StoreError::StaleRevision(_) => LambdaError::stale_revision(),
+            StoreError::Rejected(e) => e,
             other @ (StoreError::Database(_)
             | StoreError::Corrupt { .. }
             | StoreError::Io { .. }) => LambdaError::internal(other),

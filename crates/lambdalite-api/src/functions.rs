@@ -9,13 +9,14 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use lambdalite_model::alias::is_version_number;
 use lambdalite_model::arn::{parse_function_ref, NameShape};
 use lambdalite_model::config::{FunctionConfig, View, LATEST};
 use lambdalite_model::validate::{
     self, CreateFunctionInput, SettingsInput, UpdateFunctionCodeInput,
 };
 use lambdalite_model::{limits, FunctionRef, LambdaError};
-use lambdalite_store::FunctionRecord;
+use lambdalite_store::{Change, FunctionRecord};
 use serde_json::{json, Value};
 
 use crate::error::{ApiError, ApiResult};
@@ -25,7 +26,7 @@ use crate::AppState;
 type AppStateRef = State<Arc<AppState>>;
 
 /// Runs blocking store work off the async threads.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> ApiResult<T> + Send + 'static,
 ) -> ApiResult<T> {
     tokio::task::spawn_blocking(f)
@@ -33,7 +34,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError(LambdaError::internal(e)))?
 }
 
-fn new_revision() -> String {
+pub(crate) fn new_revision() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
@@ -52,7 +53,7 @@ impl AppState {
         )?)
     }
 
-    fn not_found(&self, r: &FunctionRef) -> ApiError {
+    pub(crate) fn not_found(&self, r: &FunctionRef) -> ApiError {
         let arn = match &r.qualifier {
             Some(q) => self.partition.qualified_arn(&r.name, q),
             None => self.partition.function_arn(&r.name),
@@ -60,19 +61,50 @@ impl AppState {
         ApiError(LambdaError::function_not_found(arn))
     }
 
-    /// The configuration a reference names.
-    pub(crate) fn lookup(
-        &self,
-        r: &FunctionRef,
-    ) -> ApiResult<(Arc<FunctionRecord>, Arc<FunctionConfig>)> {
+    /// What a reference names: `$LATEST`, a published version, or an alias
+    /// (resolved to its primary version).
+    pub(crate) fn lookup(&self, r: &FunctionRef) -> ApiResult<Resolved> {
         let record = self.store.get(&r.name).ok_or_else(|| self.not_found(r))?;
-        match r.qualifier.as_deref() {
-            None | Some(LATEST) => {
-                let latest = record.latest.clone();
-                Ok((record, latest))
+        let (config, alias) = match r.qualifier.as_deref() {
+            None | Some(LATEST) => (record.latest.clone(), None),
+            Some(q) if is_version_number(q) => {
+                let c = record
+                    .version(q)
+                    .cloned()
+                    .ok_or_else(|| self.not_found(r))?;
+                (c, None)
             }
-            Some(_) => Err(self.not_found(r)),
+            Some(q) => {
+                let alias = record
+                    .aliases
+                    .get(q)
+                    .cloned()
+                    .ok_or_else(|| self.not_found(r))?;
+                let c = record
+                    .version(&alias.function_version)
+                    .cloned()
+                    .ok_or_else(|| self.not_found(r))?;
+                (c, Some(alias))
+            }
+        };
+        Ok(Resolved {
+            record,
+            config,
+            alias,
+            qualifier: r.qualifier.clone(),
+        })
+    }
+
+    /// A configuration's JSON as seen through the reference used: through
+    /// an alias, AWS reports the alias ARN.
+    pub(crate) fn config_wire(&self, resolved: &Resolved, view: View) -> Value {
+        let mut v = resolved.config.to_wire(&self.partition, view);
+        // A qualified reference (`$LATEST`, a version or an alias) is
+        // answered under the qualified ARN.
+        if let Some(q) = &resolved.qualifier {
+            v["FunctionArn"] = json!(self.partition.qualified_arn(&resolved.config.name, q));
         }
+        v
     }
 
     /// Says, at create or update time, when a runtime will run on a nearby
@@ -85,19 +117,25 @@ impl AppState {
         }
     }
 
-    fn code_location(&self, headers: &HeaderMap, config: &FunctionConfig) -> String {
+    pub(crate) fn code_location(&self, headers: &HeaderMap, sha256_hex: &str) -> String {
         let host = headers
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())
             .unwrap_or("127.0.0.1:9001");
-        format!(
-            "http://{host}/_lambdalite/code/{}.zip",
-            config.code.sha256_hex
-        )
+        format!("http://{host}/_lambdalite/code/{sha256_hex}.zip")
     }
 }
 
-fn only_latest_for_update(r: &FunctionRef, state: &AppState) -> ApiResult<()> {
+/// A reference resolved against the store.
+pub(crate) struct Resolved {
+    pub record: Arc<FunctionRecord>,
+    pub config: Arc<FunctionConfig>,
+    pub alias: Option<Arc<lambdalite_model::Alias>>,
+    /// The qualifier the caller used, if any.
+    pub qualifier: Option<String>,
+}
+
+pub(crate) fn only_latest_for_update(r: &FunctionRef, state: &AppState) -> ApiResult<()> {
     match r.qualifier.as_deref() {
         None | Some(LATEST) => Ok(()),
         Some(q) => Err(ApiError(LambdaError::InvalidParameterValue(format!(
@@ -146,17 +184,29 @@ pub async fn create(
             spec.name
         ))));
     }
+    let layers = match &spec.settings.layers {
+        Some(arns) => crate::layers::resolve_layers(&state, arns)?,
+        None => Vec::new(),
+    };
     let st = state.clone();
     let record = blocking(move || {
         let code = st.code.put(&spec.zip)?;
+        crate::layers::check_total_size(&code, &layers)?;
         let mut config = spec.initial_config(code);
+        config.layers = layers;
         config.revision_id = new_revision();
-        Ok(st.store.create(config, spec.tags.clone())?)
+        let first = spec
+            .publish
+            .then(|| crate::versions::snapshot(&config, 1, None));
+        Ok(st.store.create(config, first, spec.tags.clone())?)
     })
     .await?;
     state.warn_runtime(&record.latest);
     tracing::info!(function = %record.latest.name, "function created");
-    let body = record.latest.to_wire(&state.partition, View::Creating);
+    let shown = record.versions.get(&1).unwrap_or(&record.latest);
+    let mut body = shown.to_wire(&state.partition, View::Creating);
+    // With Publish, AWS describes version 1 under the unqualified ARN.
+    body["FunctionArn"] = json!(state.partition.function_arn(&shown.name));
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
@@ -168,16 +218,16 @@ pub async fn get_function(
 ) -> ApiResult<Json<Value>> {
     let q = QueryParams::parse(query.as_deref());
     let r = state.resolve(&name, &q, NameShape::Namespaced)?;
-    let (record, config) = state.lookup(&r)?;
+    let resolved = state.lookup(&r)?;
     let mut body = json!({
-        "Configuration": config.to_wire(&state.partition, View::Full),
+        "Configuration": state.config_wire(&resolved, View::Full),
         "Code": {
             "RepositoryType": "S3",
-            "Location": state.code_location(&headers, &config),
+            "Location": state.code_location(&headers, &resolved.config.code.sha256_hex),
         },
     });
-    if !record.tags.is_empty() {
-        body["Tags"] = json!(record.tags);
+    if !resolved.record.tags.is_empty() {
+        body["Tags"] = json!(resolved.record.tags);
     }
     Ok(Json(body))
 }
@@ -189,8 +239,8 @@ pub async fn get_configuration(
 ) -> ApiResult<Json<Value>> {
     let q = QueryParams::parse(query.as_deref());
     let r = state.resolve(&name, &q, NameShape::Namespaced)?;
-    let (_, config) = state.lookup(&r)?;
-    Ok(Json(config.to_wire(&state.partition, View::Full)))
+    let resolved = state.lookup(&r)?;
+    Ok(Json(state.config_wire(&resolved, View::Full)))
 }
 
 pub async fn list(State(state): AppStateRef, RawQuery(query): RawQuery) -> ApiResult<Json<Value>> {
@@ -266,25 +316,40 @@ pub async fn update_configuration(
     let revision = input.revision_id.clone();
     let patch = validate::update_configuration(input)?;
     state.lookup(&r)?;
+    let layers = match &patch.layers {
+        Some(arns) => Some(crate::layers::resolve_layers(&state, arns)?),
+        None => None,
+    };
     let st = state.clone();
     let record = blocking(move || {
-        Ok(st
-            .store
-            .update_latest(&r.name, revision.as_deref(), &mut |current| {
-                let mut next = current.clone();
-                patch.apply(&mut next);
-                next.revision_id = new_revision();
-                next.last_modified = lambdalite_model::time::now();
-                next
-            })?)
+        Ok(st.store.update(&r.name, &mut |rec| {
+            check_revision(revision.as_deref(), &rec.latest.revision_id)?;
+            let mut next = (*rec.latest).clone();
+            patch.apply(&mut next);
+            if let Some(layers) = &layers {
+                crate::layers::check_total_size(&next.code, layers)?;
+                next.layers = layers.clone();
+            }
+            next.revision_id = new_revision();
+            next.last_modified = lambdalite_model::time::now();
+            Ok(vec![Change::PutLatest(next)])
+        })?)
     })
     .await?;
-    state.invoker.retire_function(&record.latest.name);
+    state.invoker.retire_version(&record.latest.name, LATEST);
     state.warn_runtime(&record.latest);
     tracing::info!(function = %record.latest.name, "configuration updated");
     Ok(Json(
         record.latest.to_wire(&state.partition, View::Updating),
     ))
+}
+
+/// Refuses a change whose caller saw another revision.
+pub(crate) fn check_revision(given: Option<&str>, current: &str) -> Result<(), LambdaError> {
+    match given {
+        Some(rev) if rev != current => Err(LambdaError::stale_revision()),
+        _ => Ok(()),
+    }
 }
 
 pub async fn update_code(
@@ -299,49 +364,52 @@ pub async fn update_code(
     let r = parse_function_ref(&name, None, NameShape::Plain, &state.partition)?;
     only_latest_for_update(&r, &state)?;
     let new_code = validate::update_code(input)?;
-    let (_, current) = state.lookup(&r)?;
-    if new_code
-        .revision_id
-        .as_deref()
-        .is_some_and(|rev| rev != current.revision_id)
-    {
-        return Err(ApiError(LambdaError::stale_revision()));
-    }
+    let current = state.lookup(&r)?.config;
+    check_revision(new_code.revision_id.as_deref(), &current.revision_id)?;
     let st = state.clone();
-    let record = blocking(move || {
+    let shown = blocking(move || {
         let code = st.code.put(&new_code.zip)?;
+        crate::layers::check_total_size(&code, &current.layers)?;
         if new_code.dry_run {
             let mut preview = (*current).clone();
             preview.code = code;
-            return Ok(Arc::new(FunctionRecord {
-                latest: Arc::new(preview),
-                tags: Default::default(),
-            }));
+            return Ok(Arc::new(preview));
         }
         let old = current.code.clone();
-        let record =
-            st.store
-                .update_latest(&r.name, new_code.revision_id.as_deref(), &mut |cur| {
-                    let mut next = cur.clone();
-                    next.code = code.clone();
-                    if let Some(a) = &new_code.architecture {
-                        next.architecture = a.clone();
-                    }
-                    next.revision_id = new_revision();
-                    next.last_modified = lambdalite_model::time::now();
-                    next
-                })?;
+        let record = st.store.update(&r.name, &mut |rec| {
+            check_revision(new_code.revision_id.as_deref(), &rec.latest.revision_id)?;
+            let mut next = (*rec.latest).clone();
+            next.code = code.clone();
+            if let Some(a) = &new_code.architecture {
+                next.architecture = a.clone();
+            }
+            next.revision_id = new_revision();
+            next.last_modified = lambdalite_model::time::now();
+            let mut changes = vec![Change::PutLatest(next.clone())];
+            if new_code.publish {
+                changes.extend(crate::versions::publish_changes(rec, &next, None));
+            }
+            Ok(changes)
+        })?;
         if !st.store.code_in_use(&old) {
             st.code.remove(&old);
         }
-        Ok(record)
+        let shown = if new_code.publish {
+            record
+                .versions
+                .values()
+                .next_back()
+                .cloned()
+                .unwrap_or_else(|| record.latest.clone())
+        } else {
+            record.latest.clone()
+        };
+        Ok(shown)
     })
     .await?;
-    state.invoker.retire_function(&record.latest.name);
-    tracing::info!(function = %record.latest.name, "code updated");
-    Ok(Json(
-        record.latest.to_wire(&state.partition, View::Updating),
-    ))
+    state.invoker.retire_version(&shown.name, LATEST);
+    tracing::info!(function = %shown.name, "code updated");
+    Ok(Json(shown.to_wire(&state.partition, View::Updating)))
 }
 
 pub async fn delete(
@@ -358,15 +426,24 @@ pub async fn delete(
                 "$LATEST version cannot be deleted without deleting the function.".into(),
             )))
         }
-        Some(_) => return Err(state.not_found(&r)),
+        Some(q) if is_version_number(q) => {
+            return crate::versions::delete_version(&state, &r, q).await;
+        }
+        Some(_) => {
+            return Err(ApiError(LambdaError::InvalidParameterValue(
+                "Deletion of aliases is not supported by DeleteFunction; use DeleteAlias.".into(),
+            )))
+        }
     }
     state.lookup(&r)?;
     let st = state.clone();
     let name = r.name.clone();
     blocking(move || {
         let removed = st.store.delete(&name)?;
-        if !st.store.code_in_use(&removed.latest.code) {
-            st.code.remove(&removed.latest.code);
+        for config in removed.all_configs() {
+            if !st.store.code_in_use(&config.code) {
+                st.code.remove(&config.code);
+            }
         }
         Ok(())
     })

@@ -89,6 +89,23 @@ fn check_payload(body: Bytes) -> Result<Bytes, LambdaError> {
     Ok(body)
 }
 
+impl AppState {
+    /// The version an invocation runs: through an alias with a routing
+    /// configuration, chosen at random by weight.
+    fn version_to_run(&self, r: &FunctionRef) -> ApiResult<Arc<FunctionConfig>> {
+        let resolved = self.lookup(r)?;
+        let Some(alias) = resolved.alias.filter(|a| !a.routing.is_empty()) else {
+            return Ok(resolved.config);
+        };
+        let version = alias.pick_version(rand::random::<f64>());
+        resolved
+            .record
+            .version(version)
+            .cloned()
+            .ok_or_else(|| self.not_found(r))
+    }
+}
+
 fn invoked_arn(state: &AppState, r: &FunctionRef) -> String {
     match &r.qualifier {
         Some(q) => state.partition.qualified_arn(&r.name, q),
@@ -147,7 +164,7 @@ pub async fn invoke(
         InvocationType::RequestResponse | InvocationType::DryRun => limits::SYNC_PAYLOAD_MAX_BYTES,
     };
     let body = read_body(body, limit, "InvokeFunction").await?;
-    let (_, config) = state.lookup(&r)?;
+    let config = state.version_to_run(&r)?;
     let ctx = client_context(&headers)?;
     let payload = check_payload(body)?;
     let arn = invoked_arn(&state, &r);
@@ -205,7 +222,7 @@ pub async fn invoke_async(
 ) -> ApiResult<Response> {
     let r = state.resolve(&name, &QueryParams::default(), NameShape::Namespaced)?;
     let body = read_body(body, limits::ASYNC_PAYLOAD_MAX_BYTES, "InvokeAsync").await?;
-    let (_, config) = state.lookup(&r)?;
+    let config = state.version_to_run(&r)?;
     let payload = check_payload(body)?;
     state.invoker.check_runtime(config.runtime.as_deref())?;
     let arn = invoked_arn(&state, &r);

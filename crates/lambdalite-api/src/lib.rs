@@ -5,10 +5,13 @@
 //! inputs before the store or the invoker sees it. Does not persist anything
 //! itself (lambdalite-store does) nor run functions (lambdalite-invoke does).
 
+mod aliases;
 mod error;
 mod extract;
 mod functions;
 mod invoke;
+mod layers;
+mod versions;
 
 use std::sync::Arc;
 
@@ -56,6 +59,38 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(
             "/2015-03-31/functions/{name}/code",
             axum::routing::put(functions::update_code),
+        )
+        .route(
+            "/2015-03-31/functions/{name}/versions",
+            post(versions::publish).get(versions::list),
+        )
+        .route(
+            "/2015-03-31/functions/{name}/aliases",
+            post(aliases::create).get(aliases::list),
+        )
+        .route(
+            "/2015-03-31/functions/{name}/aliases/{alias}",
+            get(aliases::get)
+                .put(aliases::update)
+                .delete(aliases::delete),
+        )
+        .route("/2018-10-31/layers", get(layers::list_layers))
+        .route("/2018-10-31/layers/", get(layers::list_layers))
+        .route(
+            "/2018-10-31/layers/{layer}/versions",
+            post(layers::publish).get(layers::list_versions),
+        )
+        .route(
+            "/2018-10-31/layers/{layer}/versions/{version}",
+            get(layers::get_version).delete(layers::delete_version),
+        )
+        .route(
+            "/2018-10-31/layers/{layer}/versions/{version}/policy",
+            post(layers::add_permission).get(layers::get_policy),
+        )
+        .route(
+            "/2018-10-31/layers/{layer}/versions/{version}/policy/{sid}",
+            axum::routing::delete(layers::remove_permission),
         )
         .route(
             "/2015-03-31/functions/{name}/invocations",

@@ -171,6 +171,16 @@ impl Invoker {
         });
     }
 
+    /// Retires the environments of one version of a function.
+    pub fn retire_version(&self, name: &str, version: &str) {
+        let pool = lock(&self.pools).remove(&(name.to_string(), version.to_string()));
+        if let Some(pool) = pool {
+            for env in pool.retire() {
+                env.kill();
+            }
+        }
+    }
+
     /// Kills environments idle for longer than the keep-warm time.
     fn reap_idle(&self) {
         let keep = self.settings.keep_warm;

@@ -68,6 +68,7 @@ fn setup(dir: &Path, keep_warm: Duration) -> (Arc<Invoker>, Arc<FunctionConfig>)
         kms_key_arn: None,
         dead_letter_target: None,
         logging: LoggingConfig::default(),
+        layers: Vec::new(),
     };
     (invoker, Arc::new(config))
 }

@@ -87,6 +87,9 @@ pub struct FunctionConfig {
     pub kms_key_arn: Option<String>,
     pub dead_letter_target: Option<String>,
     pub logging: LoggingConfig,
+    /// Layers in order; later ones win where files collide.
+    #[serde(default)]
+    pub layers: Vec<crate::layer::LayerRef>,
 }
 
 /// Which response a configuration is rendered for: AWS returns different
@@ -142,6 +145,14 @@ impl FunctionConfig {
         put("Version", json!(self.version));
         if let Some(vars) = &self.environment {
             put("Environment", json!({ "Variables": vars }));
+        }
+        if !self.layers.is_empty() {
+            let layers: Vec<Value> = self
+                .layers
+                .iter()
+                .map(|l| json!({ "Arn": l.arn, "CodeSize": l.code.size }))
+                .collect();
+            put("Layers", json!(layers));
         }
         if let Some(k) = &self.kms_key_arn {
             put("KMSKeyArn", json!(k));
@@ -226,6 +237,7 @@ pub(crate) mod tests {
             kms_key_arn: None,
             dead_letter_target: None,
             logging: LoggingConfig::default(),
+            layers: Vec::new(),
         }
     }
 

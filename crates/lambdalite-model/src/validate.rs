@@ -128,6 +128,8 @@ pub struct SettingsPatch {
     pub kms_key_arn: Option<Option<String>>,
     pub dead_letter_target: Option<Option<String>>,
     pub logging: Option<LoggingConfigInputValidated>,
+    /// Layer version ARNs, in order; resolved against the store by the API.
+    pub layers: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -236,6 +238,7 @@ impl NewFunction {
             kms_key_arn: None,
             dead_letter_target: None,
             logging: LoggingConfig::default(),
+            layers: Vec::new(),
         };
         self.settings.apply(&mut c);
         c
@@ -536,11 +539,7 @@ fn check_settings(
                 "Cannot reference more than 5 layers.".into(),
             ));
         }
-        if let Some(first) = layers.first() {
-            return Err(LambdaError::InvalidParameterValue(format!(
-                "Layer version {first} does not exist."
-            )));
-        }
+        p.layers = Some(layers.clone());
     }
     p.role = s.role.clone();
     p.handler = s.handler.clone();

@@ -14,15 +14,58 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use lambdalite_model::config::{CodeRef, FunctionConfig};
+use lambdalite_model::layer::LayerVersion;
+use lambdalite_model::{Alias, LambdaError};
 
 pub use code::{CodeError, CodeStore};
 pub use sqlite::SqliteStore;
 
-/// A function: its `$LATEST` configuration and its tags.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A function: `$LATEST`, its published versions, its aliases and tags.
+#[derive(Debug, Clone, PartialEq)]
 pub struct FunctionRecord {
     pub latest: Arc<FunctionConfig>,
+    /// Published versions by number.
+    pub versions: BTreeMap<u64, Arc<FunctionConfig>>,
+    pub aliases: BTreeMap<String, Arc<Alias>>,
     pub tags: BTreeMap<String, String>,
+    /// The highest version number ever published (numbers are never reused).
+    pub last_version: u64,
+}
+
+impl FunctionRecord {
+    /// The configuration of `$LATEST` or of a published version.
+    pub fn version(&self, qualifier: &str) -> Option<&Arc<FunctionConfig>> {
+        if qualifier == lambdalite_model::LATEST {
+            return Some(&self.latest);
+        }
+        self.versions.get(&qualifier.parse::<u64>().ok()?)
+    }
+
+    /// Every configuration of the function.
+    pub fn all_configs(&self) -> impl Iterator<Item = &Arc<FunctionConfig>> {
+        std::iter::once(&self.latest).chain(self.versions.values())
+    }
+}
+
+/// One change to a function, applied atomically with the others of an update.
+#[derive(Debug, Clone)]
+pub enum Change {
+    PutLatest(FunctionConfig),
+    /// Adds a published version (its `version` field is its number).
+    PutVersion(FunctionConfig),
+    DeleteVersion(u64),
+    PutAlias(Alias),
+    DeleteAlias(String),
+    SetTags(BTreeMap<String, String>),
+}
+
+/// A layer and its versions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerRecord {
+    pub name: String,
+    pub versions: BTreeMap<u64, Arc<LayerVersion>>,
+    /// The highest version number ever published.
+    pub last_version: u64,
 }
 
 /// What can go wrong in the store.
@@ -31,12 +74,12 @@ pub enum StoreError {
     /// A function of this name exists already.
     #[error("function {0} already exists")]
     Conflict(String),
-    /// No function of this name.
-    #[error("function {0} not found")]
+    /// No function (or layer) of this name.
+    #[error("{0} not found")]
     NotFound(String),
-    /// The caller's RevisionId is not the current one.
-    #[error("revision id of {0} does not match")]
-    StaleRevision(String),
+    /// The change was refused by the caller's own rules.
+    #[error(transparent)]
+    Rejected(#[from] LambdaError),
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] rusqlite::Error),
@@ -54,6 +97,9 @@ pub enum StoreError {
     },
 }
 
+/// Decides the changes of an update from the current record.
+pub type Decide<'a> = dyn FnMut(&FunctionRecord) -> Result<Vec<Change>, LambdaError> + 'a;
+
 /// The metadata store. SQLite is the embedded backend; a shared database can
 /// implement the same trait for a cluster.
 pub trait Store: Send + Sync {
@@ -61,24 +107,50 @@ pub trait Store: Send + Sync {
     fn list(&self) -> Vec<Arc<FunctionRecord>>;
     /// One function by name.
     fn get(&self, name: &str) -> Option<Arc<FunctionRecord>>;
-    /// Adds a new function; fails with `Conflict` if the name is taken.
+    /// Adds a new function (and its first version, when published at
+    /// once); fails with `Conflict` if the name is taken.
     fn create(
         &self,
         latest: FunctionConfig,
+        first_version: Option<FunctionConfig>,
         tags: BTreeMap<String, String>,
     ) -> Result<Arc<FunctionRecord>, StoreError>;
-    /// Replaces `$LATEST` with what `change` makes of it, if `revision`
-    /// (when given) is the current RevisionId. `change` runs under the
-    /// store's write lock, so concurrent updates never lose each other.
-    fn update_latest(
+    /// Applies the changes `decide` makes of the current record, atomically.
+    /// `decide` runs under the store's write lock, so concurrent updates
+    /// never lose each other and preconditions it checks still hold.
+    fn update(
         &self,
         name: &str,
-        revision: Option<&str>,
-        change: &mut dyn FnMut(&FunctionConfig) -> FunctionConfig,
+        decide: &mut Decide<'_>,
     ) -> Result<Arc<FunctionRecord>, StoreError>;
     /// Removes a function and everything of it.
     fn delete(&self, name: &str) -> Result<Arc<FunctionRecord>, StoreError>;
-    /// Whether any stored version still uses this code.
+
+    /// Every layer, ordered by name.
+    fn layers(&self) -> Vec<Arc<LayerRecord>>;
+    /// One layer by name.
+    fn layer(&self, name: &str) -> Option<Arc<LayerRecord>>;
+    /// Publishes the next version of a layer; `make` gets its number.
+    fn publish_layer_version(
+        &self,
+        name: &str,
+        make: &mut dyn FnMut(u64) -> LayerVersion,
+    ) -> Result<Arc<LayerVersion>, StoreError>;
+    /// Replaces one layer version's record (its policy), if `decide` agrees.
+    fn update_layer_version(
+        &self,
+        name: &str,
+        version: u64,
+        decide: &mut dyn FnMut(&LayerVersion) -> Result<LayerVersion, LambdaError>,
+    ) -> Result<Arc<LayerVersion>, StoreError>;
+    /// Removes one layer version; `None` when there was none.
+    fn delete_layer_version(
+        &self,
+        name: &str,
+        version: u64,
+    ) -> Result<Option<Arc<LayerVersion>>, StoreError>;
+
+    /// Whether any function version or layer version still uses this code.
     fn code_in_use(&self, code: &CodeRef) -> bool;
 }
 

@@ -2,18 +2,21 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use lambdalite_model::config::{CodeRef, FunctionConfig, LATEST};
-use rusqlite::{params, Connection, OptionalExtension};
+use lambdalite_model::layer::LayerVersion;
+use lambdalite_model::{Alias, LambdaError};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-use crate::{io_err, FunctionRecord, Store, StoreError};
+use crate::{io_err, Change, Decide, FunctionRecord, LayerRecord, Store, StoreError};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS functions (
-    name       TEXT PRIMARY KEY,
-    tags       TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    name         TEXT PRIMARY KEY,
+    tags         TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    last_version INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS versions (
     function TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
@@ -21,14 +24,150 @@ CREATE TABLE IF NOT EXISTS versions (
     config   TEXT NOT NULL,
     PRIMARY KEY (function, version)
 );
+CREATE TABLE IF NOT EXISTS aliases (
+    function TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+    name     TEXT NOT NULL,
+    config   TEXT NOT NULL,
+    PRIMARY KEY (function, name)
+);
+CREATE TABLE IF NOT EXISTS layers (
+    name         TEXT PRIMARY KEY,
+    last_version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS layer_versions (
+    layer   TEXT NOT NULL REFERENCES layers(name) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    config  TEXT NOT NULL,
+    PRIMARY KEY (layer, version)
+);
 ";
+
+#[derive(Default)]
+struct Cache {
+    functions: BTreeMap<String, Arc<FunctionRecord>>,
+    layers: BTreeMap<String, Arc<LayerRecord>>,
+}
 
 /// Metadata in one SQLite file (WAL, synchronous=FULL), read from memory.
 pub struct SqliteStore {
     /// The connection; holding it is the write lock.
     conn: Mutex<Connection>,
-    /// What the database holds, for lock-free-ish reads.
-    cache: RwLock<BTreeMap<String, Arc<FunctionRecord>>>,
+    /// What the database holds, for reads without the database.
+    cache: RwLock<Cache>,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(name: &str, json: &str) -> Result<T, StoreError> {
+    serde_json::from_str(json).map_err(|source| StoreError::Corrupt {
+        name: name.to_string(),
+        source,
+    })
+}
+
+fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).expect("records serialise to JSON")
+}
+
+fn load(conn: &Connection) -> Result<Cache, StoreError> {
+    let mut cache = Cache::default();
+    let mut partial: BTreeMap<String, (BTreeMap<String, String>, u64)> = BTreeMap::new();
+    let mut stmt = conn.prepare("SELECT name, tags, last_version FROM functions")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (name, tags, last) = row?;
+        partial.insert(name.clone(), (parse(&name, &tags)?, last as u64));
+    }
+    let mut latest: BTreeMap<String, FunctionConfig> = BTreeMap::new();
+    let mut versions: BTreeMap<String, BTreeMap<u64, Arc<FunctionConfig>>> = BTreeMap::new();
+    let mut stmt = conn.prepare("SELECT function, version, config FROM versions")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (function, version, config) = row?;
+        let config: FunctionConfig = parse(&function, &config)?;
+        if version == LATEST {
+            latest.insert(function, config);
+        } else if let Ok(n) = version.parse::<u64>() {
+            versions
+                .entry(function)
+                .or_default()
+                .insert(n, Arc::new(config));
+        }
+    }
+    let mut aliases: BTreeMap<String, BTreeMap<String, Arc<Alias>>> = BTreeMap::new();
+    let mut stmt = conn.prepare("SELECT function, name, config FROM aliases")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (function, name, config) = row?;
+        let alias: Alias = parse(&function, &config)?;
+        aliases
+            .entry(function)
+            .or_default()
+            .insert(name, Arc::new(alias));
+    }
+    for (name, (tags, last_version)) in partial {
+        let Some(l) = latest.remove(&name) else {
+            continue;
+        };
+        cache.functions.insert(
+            name.clone(),
+            Arc::new(FunctionRecord {
+                latest: Arc::new(l),
+                versions: versions.remove(&name).unwrap_or_default(),
+                aliases: aliases.remove(&name).unwrap_or_default(),
+                tags,
+                last_version,
+            }),
+        );
+    }
+
+    let mut stmt = conn.prepare("SELECT name, last_version FROM layers")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    let mut layers: BTreeMap<String, LayerRecord> = BTreeMap::new();
+    for row in rows {
+        let (name, last) = row?;
+        layers.insert(
+            name.clone(),
+            LayerRecord {
+                name,
+                versions: BTreeMap::new(),
+                last_version: last as u64,
+            },
+        );
+    }
+    let mut stmt = conn.prepare("SELECT layer, version, config FROM layer_versions")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (layer, version, config) = row?;
+        let lv: LayerVersion = parse(&layer, &config)?;
+        if let Some(rec) = layers.get_mut(&layer) {
+            rec.versions.insert(version as u64, Arc::new(lv));
+        }
+    }
+    cache.layers = layers.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
+    Ok(cache)
 }
 
 impl SqliteStore {
@@ -50,69 +189,67 @@ impl SqliteStore {
         })
     }
 
-    fn cache_read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Arc<FunctionRecord>>> {
+    fn read(&self) -> RwLockReadGuard<'_, Cache> {
         self.cache.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn cache_write(
-        &self,
-    ) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Arc<FunctionRecord>>> {
+    fn write(&self) -> RwLockWriteGuard<'_, Cache> {
         self.cache.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+    fn lock(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
-fn load(conn: &Connection) -> Result<BTreeMap<String, Arc<FunctionRecord>>, StoreError> {
-    let mut stmt = conn.prepare(
-        "SELECT f.name, f.tags, v.config FROM functions f
-         JOIN versions v ON v.function = f.name AND v.version = ?1",
+fn put_version(tx: &Transaction<'_>, config: &FunctionConfig) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT OR REPLACE INTO versions (function, version, config) VALUES (?1, ?2, ?3)",
+        params![config.name, config.version, to_json(config)],
     )?;
-    let rows = stmt.query_map(params![LATEST], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-        ))
-    })?;
-    let mut out = BTreeMap::new();
-    for row in rows {
-        let (name, tags, config) = row?;
-        let corrupt = |source| StoreError::Corrupt {
-            name: name.clone(),
-            source,
-        };
-        let tags = serde_json::from_str(&tags).map_err(corrupt)?;
-        let latest: FunctionConfig = serde_json::from_str(&config).map_err(corrupt)?;
-        out.insert(
-            name.clone(),
-            Arc::new(FunctionRecord {
-                latest: Arc::new(latest),
-                tags,
-            }),
-        );
-    }
-    Ok(out)
+    Ok(())
 }
 
-fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
-    serde_json::to_string(value).expect("records serialise to JSON")
+/// Applies changes to a record in memory (after they are in the database).
+fn apply(record: &FunctionRecord, changes: &[Change]) -> FunctionRecord {
+    let mut next = record.clone();
+    for change in changes {
+        match change {
+            Change::PutLatest(c) => next.latest = Arc::new(c.clone()),
+            Change::PutVersion(c) => {
+                if let Ok(n) = c.version.parse::<u64>() {
+                    next.last_version = next.last_version.max(n);
+                    next.versions.insert(n, Arc::new(c.clone()));
+                }
+            }
+            Change::DeleteVersion(n) => {
+                next.versions.remove(n);
+            }
+            Change::PutAlias(a) => {
+                next.aliases.insert(a.name.clone(), Arc::new(a.clone()));
+            }
+            Change::DeleteAlias(name) => {
+                next.aliases.remove(name);
+            }
+            Change::SetTags(t) => next.tags = t.clone(),
+        }
+    }
+    next
 }
 
 impl Store for SqliteStore {
     fn list(&self) -> Vec<Arc<FunctionRecord>> {
-        self.cache_read().values().cloned().collect()
+        self.read().functions.values().cloned().collect()
     }
 
     fn get(&self, name: &str) -> Option<Arc<FunctionRecord>> {
-        self.cache_read().get(name).cloned()
+        self.read().functions.get(name).cloned()
     }
 
     fn create(
         &self,
         latest: FunctionConfig,
+        first_version: Option<FunctionConfig>,
         tags: BTreeMap<String, String>,
     ) -> Result<Arc<FunctionRecord>, StoreError> {
         let mut conn = self.lock();
@@ -128,47 +265,91 @@ impl Store for SqliteStore {
         if exists.is_some() {
             return Err(StoreError::Conflict(name));
         }
+        let last_version = u64::from(first_version.is_some());
         tx.execute(
-            "INSERT INTO functions (name, tags, created_at) VALUES (?1, ?2, ?3)",
-            params![name, to_json(&tags), latest.last_modified],
+            "INSERT INTO functions (name, tags, created_at, last_version) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                name,
+                to_json(&tags),
+                latest.last_modified,
+                last_version as i64
+            ],
         )?;
-        tx.execute(
-            "INSERT INTO versions (function, version, config) VALUES (?1, ?2, ?3)",
-            params![name, LATEST, to_json(&latest)],
-        )?;
+        put_version(&tx, &latest)?;
+        if let Some(v) = &first_version {
+            put_version(&tx, v)?;
+        }
         tx.commit()?;
         let record = Arc::new(FunctionRecord {
             latest: Arc::new(latest),
+            versions: first_version
+                .map(|v| (1, Arc::new(v)))
+                .into_iter()
+                .collect(),
+            aliases: BTreeMap::new(),
             tags,
+            last_version,
         });
-        self.cache_write().insert(name, record.clone());
+        self.write().functions.insert(name, record.clone());
         Ok(record)
     }
 
-    fn update_latest(
+    fn update(
         &self,
         name: &str,
-        revision: Option<&str>,
-        change: &mut dyn FnMut(&FunctionConfig) -> FunctionConfig,
+        decide: &mut Decide<'_>,
     ) -> Result<Arc<FunctionRecord>, StoreError> {
-        let conn = self.lock();
+        let mut conn = self.lock();
         let current = self
             .get(name)
             .ok_or_else(|| StoreError::NotFound(name.to_string()))?;
-        if revision.is_some_and(|r| r != current.latest.revision_id) {
-            return Err(StoreError::StaleRevision(name.to_string()));
+        let changes = decide(&current)?;
+        if changes.is_empty() {
+            return Ok(current);
         }
-        let next = change(&current.latest);
-        conn.execute(
-            "UPDATE versions SET config = ?3 WHERE function = ?1 AND version = ?2",
-            params![name, LATEST, to_json(&next)],
-        )?;
-        let record = Arc::new(FunctionRecord {
-            latest: Arc::new(next),
-            tags: current.tags.clone(),
-        });
-        self.cache_write().insert(name.to_string(), record.clone());
-        Ok(record)
+        let next = apply(&current, &changes);
+        let tx = conn.transaction()?;
+        for change in &changes {
+            match change {
+                Change::PutLatest(c) | Change::PutVersion(c) => put_version(&tx, c)?,
+                Change::DeleteVersion(n) => {
+                    tx.execute(
+                        "DELETE FROM versions WHERE function = ?1 AND version = ?2",
+                        params![name, n.to_string()],
+                    )?;
+                }
+                Change::PutAlias(a) => {
+                    tx.execute(
+                        "INSERT OR REPLACE INTO aliases (function, name, config) VALUES (?1, ?2, ?3)",
+                        params![name, a.name, to_json(a)],
+                    )?;
+                }
+                Change::DeleteAlias(alias) => {
+                    tx.execute(
+                        "DELETE FROM aliases WHERE function = ?1 AND name = ?2",
+                        params![name, alias],
+                    )?;
+                }
+                Change::SetTags(t) => {
+                    tx.execute(
+                        "UPDATE functions SET tags = ?2 WHERE name = ?1",
+                        params![name, to_json(t)],
+                    )?;
+                }
+            }
+        }
+        if next.last_version != current.last_version {
+            tx.execute(
+                "UPDATE functions SET last_version = ?2 WHERE name = ?1",
+                params![name, next.last_version as i64],
+            )?;
+        }
+        tx.commit()?;
+        let next = Arc::new(next);
+        self.write()
+            .functions
+            .insert(name.to_string(), next.clone());
+        Ok(next)
     }
 
     fn delete(&self, name: &str) -> Result<Arc<FunctionRecord>, StoreError> {
@@ -177,13 +358,119 @@ impl Store for SqliteStore {
             .get(name)
             .ok_or_else(|| StoreError::NotFound(name.to_string()))?;
         conn.execute("DELETE FROM functions WHERE name = ?1", params![name])?;
-        self.cache_write().remove(name);
+        self.write().functions.remove(name);
         Ok(current)
     }
 
+    fn layers(&self) -> Vec<Arc<LayerRecord>> {
+        self.read().layers.values().cloned().collect()
+    }
+
+    fn layer(&self, name: &str) -> Option<Arc<LayerRecord>> {
+        self.read().layers.get(name).cloned()
+    }
+
+    fn publish_layer_version(
+        &self,
+        name: &str,
+        make: &mut dyn FnMut(u64) -> LayerVersion,
+    ) -> Result<Arc<LayerVersion>, StoreError> {
+        let mut conn = self.lock();
+        let current = self.layer(name);
+        let number = current.as_ref().map_or(0, |l| l.last_version) + 1;
+        let lv = make(number);
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO layers (name, last_version) VALUES (?1, ?2)
+             ON CONFLICT(name) DO UPDATE SET last_version = ?2",
+            params![name, number as i64],
+        )?;
+        tx.execute(
+            "INSERT INTO layer_versions (layer, version, config) VALUES (?1, ?2, ?3)",
+            params![name, number as i64, to_json(&lv)],
+        )?;
+        tx.commit()?;
+        let lv = Arc::new(lv);
+        let mut record = current.map(|c| (*c).clone()).unwrap_or(LayerRecord {
+            name: name.to_string(),
+            versions: BTreeMap::new(),
+            last_version: 0,
+        });
+        record.last_version = number;
+        record.versions.insert(number, lv.clone());
+        self.write()
+            .layers
+            .insert(name.to_string(), Arc::new(record));
+        Ok(lv)
+    }
+
+    fn update_layer_version(
+        &self,
+        name: &str,
+        version: u64,
+        decide: &mut dyn FnMut(&LayerVersion) -> Result<LayerVersion, LambdaError>,
+    ) -> Result<Arc<LayerVersion>, StoreError> {
+        let conn = self.lock();
+        let record = self
+            .layer(name)
+            .ok_or_else(|| StoreError::NotFound(name.to_string()))?;
+        let current = record
+            .versions
+            .get(&version)
+            .ok_or_else(|| StoreError::NotFound(format!("{name}:{version}")))?;
+        let next = decide(current)?;
+        conn.execute(
+            "UPDATE layer_versions SET config = ?3 WHERE layer = ?1 AND version = ?2",
+            params![name, version as i64, to_json(&next)],
+        )?;
+        let next = Arc::new(next);
+        let mut record = (*record).clone();
+        record.versions.insert(version, next.clone());
+        self.write()
+            .layers
+            .insert(name.to_string(), Arc::new(record));
+        Ok(next)
+    }
+
+    fn delete_layer_version(
+        &self,
+        name: &str,
+        version: u64,
+    ) -> Result<Option<Arc<LayerVersion>>, StoreError> {
+        let conn = self.lock();
+        let Some(record) = self.layer(name) else {
+            return Ok(None);
+        };
+        let Some(removed) = record.versions.get(&version).cloned() else {
+            return Ok(None);
+        };
+        conn.execute(
+            "DELETE FROM layer_versions WHERE layer = ?1 AND version = ?2",
+            params![name, version as i64],
+        )?;
+        let mut record = (*record).clone();
+        record.versions.remove(&version);
+        self.write()
+            .layers
+            .insert(name.to_string(), Arc::new(record));
+        Ok(Some(removed))
+    }
+
     fn code_in_use(&self, code: &CodeRef) -> bool {
-        self.cache_read()
-            .values()
-            .any(|f| f.latest.code.sha256_hex == code.sha256_hex)
+        let cache = self.read();
+        let in_functions = cache.functions.values().any(|f| {
+            f.all_configs().any(|c| {
+                c.code.sha256_hex == code.sha256_hex
+                    || c.layers
+                        .iter()
+                        .any(|l| l.code.sha256_hex == code.sha256_hex)
+            })
+        });
+        in_functions
+            || cache.layers.values().any(|l| {
+                l.versions
+                    .values()
+                    .any(|v| v.code.sha256_hex == code.sha256_hex)
+            })
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use lambdalite_model::config::{CodeRef, FunctionConfig, FunctionState, LoggingConfig, LATEST};
-use lambdalite_store::{SqliteStore, Store, StoreError};
+use lambdalite_store::{Change, SqliteStore, Store, StoreError};
 
 fn config(name: &str, revision: &str) -> FunctionConfig {
     FunctionConfig {
@@ -33,6 +33,7 @@ fn config(name: &str, revision: &str) -> FunctionConfig {
         kms_key_arn: None,
         dead_letter_target: None,
         logging: LoggingConfig::default(),
+        layers: Vec::new(),
     }
 }
 
@@ -43,14 +44,18 @@ fn survives_reopening() {
     {
         let store = SqliteStore::open(&db).unwrap();
         let tags = BTreeMap::from([("k".to_string(), "v".to_string())]);
-        store.create(config("a", "r1"), tags).unwrap();
-        store.create(config("b", "r1"), BTreeMap::new()).unwrap();
+        store.create(config("a", "r1"), None, tags).unwrap();
         store
-            .update_latest("a", Some("r1"), &mut |c| {
-                let mut n = c.clone();
+            .create(config("b", "r1"), None, BTreeMap::new())
+            .unwrap();
+        store
+            .update("a", &mut |rec| {
+                let mut n = (*rec.latest).clone();
                 n.memory_size = 512;
                 n.revision_id = "r2".into();
-                n
+                let mut v1 = n.clone();
+                v1.version = "1".into();
+                Ok(vec![Change::PutLatest(n), Change::PutVersion(v1)])
             })
             .unwrap();
         store.delete("b").unwrap();
@@ -62,16 +67,22 @@ fn survives_reopening() {
     assert_eq!(a.latest.memory_size, 512);
     assert_eq!(a.latest.revision_id, "r2");
     assert_eq!(a.tags["k"], "v");
+    assert_eq!(a.last_version, 1);
+    assert_eq!(a.versions[&1].memory_size, 512);
 }
 
 #[test]
-fn stale_revisions_and_missing_functions() {
+fn refused_updates_and_missing_functions() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("db")).unwrap();
-    store.create(config("a", "r1"), BTreeMap::new()).unwrap();
-    let stale = store.update_latest("a", Some("old"), &mut |c| c.clone());
-    assert!(matches!(stale, Err(StoreError::StaleRevision(_))));
-    let missing = store.update_latest("zz", None, &mut |c| c.clone());
+    store
+        .create(config("a", "r1"), None, BTreeMap::new())
+        .unwrap();
+    let refused = store.update("a", &mut |_| {
+        Err(lambdalite_model::LambdaError::stale_revision())
+    });
+    assert!(matches!(refused, Err(StoreError::Rejected(_))));
+    let missing = store.update("zz", &mut |_| Ok(vec![]));
     assert!(matches!(missing, Err(StoreError::NotFound(_))));
     assert!(matches!(store.delete("zz"), Err(StoreError::NotFound(_))));
 }
@@ -83,7 +94,7 @@ fn concurrent_creates_have_one_winner() {
     let handles: Vec<_> = (0..8)
         .map(|_| {
             let s = store.clone();
-            std::thread::spawn(move || s.create(config("same", "r"), BTreeMap::new()).is_ok())
+            std::thread::spawn(move || s.create(config("same", "r"), None, BTreeMap::new()).is_ok())
         })
         .collect();
     let wins = handles
