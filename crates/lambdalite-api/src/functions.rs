@@ -192,6 +192,7 @@ pub async fn create(
     let record = blocking(move || {
         let code = st.code.put(&spec.zip)?;
         crate::layers::check_total_size(&code, &layers)?;
+        crate::layers::merge(&st, &layers)?;
         let mut config = spec.initial_config(code);
         config.layers = layers;
         config.revision_id = new_revision();
@@ -322,6 +323,9 @@ pub async fn update_configuration(
     };
     let st = state.clone();
     let record = blocking(move || {
+        if let Some(layers) = &layers {
+            crate::layers::merge(&st, layers)?;
+        }
         Ok(st.store.update(&r.name, &mut |rec| {
             check_revision(revision.as_deref(), &rec.latest.revision_id)?;
             let mut next = (*rec.latest).clone();

@@ -85,6 +85,18 @@ fn parse_version(raw: &str) -> ApiResult<u64> {
 
 /// Resolves the layer version ARNs of a function's configuration, in order.
 pub(crate) fn resolve_layers(state: &AppState, arns: &[String]) -> ApiResult<Vec<LayerRef>> {
+    let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for arn in arns {
+        if let Some(base) = arn.rsplit_once(':').map(|(b, _)| b) {
+            if let Some(other) = seen.insert(base, arn) {
+                if other != arn {
+                    return Err(ApiError(LambdaError::InvalidParameterValue(format!(
+                        "Two different versions of the same layer are not allowed to be referenced in the same function. {other} and {arn} are versions of the same layer."
+                    ))));
+                }
+            }
+        }
+    }
     arns.iter()
         .map(|arn| {
             let missing = || {
@@ -110,6 +122,18 @@ pub(crate) fn resolve_layers(state: &AppState, arns: &[String]) -> ApiResult<Vec
             })
         })
         .collect()
+}
+
+/// Prepares the merged /opt of a list of layers (off the invoke path).
+pub(crate) fn merge(state: &AppState, layers: &[LayerRef]) -> ApiResult<()> {
+    if layers.is_empty() {
+        return Ok(());
+    }
+    let codes: Vec<&CodeRef> = layers.iter().map(|l| &l.code).collect();
+    state
+        .code
+        .merge_layers(&lambdalite_model::layer::merged_key(layers), &codes)?;
+    Ok(())
 }
 
 /// Code and layers together must fit AWS's unzipped limit.
@@ -252,6 +276,13 @@ pub async fn publish(
         .into_response())
 }
 
+/// GetLayerVersion's (and GetLayerVersionByArn's) answer for a missing one.
+fn resource_missing() -> ApiError {
+    ApiError(LambdaError::ResourceNotFound(
+        "The resource you requested does not exist.".into(),
+    ))
+}
+
 pub async fn get_version(
     State(state): State<Arc<AppState>>,
     Path((raw_name, version)): Path<(String, String)>,
@@ -259,7 +290,7 @@ pub async fn get_version(
 ) -> ApiResult<Json<Value>> {
     let name = layer_name(&state, &raw_name)?;
     let version = parse_version(&version)?;
-    let lv = find(&state, &name, version)?;
+    let lv = find(&state, &name, version).map_err(|_| resource_missing())?;
     let location = state.code_location(&headers, &lv.code.sha256_hex);
     Ok(Json(lv.to_wire(&state.partition, location)))
 }
@@ -322,15 +353,12 @@ pub async fn list_layers(
                 "Value '{arn}' at 'arn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{{2}}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{{1}}:\\d{{12}}:layer:[a-zA-Z0-9-_]+:[0-9]+"
             )]))
         })?;
-        if caps["region"] != state.partition.region
-            || caps["account"] != state.partition.account_id
+        if caps["region"] != state.partition.region || caps["account"] != state.partition.account_id
         {
-            return Err(ApiError(LambdaError::ResourceNotFound(format!(
-                "Layer version {arn} does not exist."
-            ))));
+            return Err(resource_missing());
         }
         let version = parse_version(&caps["version"])?;
-        let lv = find(&state, &caps["name"], version)?;
+        let lv = find(&state, &caps["name"], version).map_err(|_| resource_missing())?;
         let location = state.code_location(&headers, &lv.code.sha256_hex);
         return Ok(Json(lv.to_wire(&state.partition, location)));
     }
@@ -406,6 +434,14 @@ pub async fn delete_version(
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+fn stale_policy_revision() -> LambdaError {
+    LambdaError::PreconditionFailed(
+        "The Revision Id provided does not match the latest Revision Id. \
+         Call the GetLayerPolicy API to retrieve the latest Revision Id"
+            .into(),
+    )
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -485,7 +521,7 @@ pub async fn add_permission(
     let lv = blocking(move || {
         Ok(st.store.update_layer_version(&name, version, &mut |cur| {
             if revision.as_deref().is_some_and(|r| r != cur.policy_revision) {
-                return Err(LambdaError::stale_revision());
+                return Err(stale_policy_revision());
             }
             if cur.statements.iter().any(|s| s["Sid"] == json!(sid)) {
                 return Err(LambdaError::ResourceConflict(format!(

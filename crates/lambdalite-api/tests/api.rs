@@ -23,6 +23,7 @@ async fn start() -> Server {
     let invoker = Invoker::start(InvokerSettings {
         partition: partition.clone(),
         code_root: layout.code(),
+        opt_root: layout.opt(),
         logs_root: layout.logs(),
         runtime_dir: layout.root.join("runtimes"),
         keep_warm: Duration::from_secs(60),

@@ -79,7 +79,12 @@ fn launch_spec(
     log_stream: &str,
 ) -> Result<LaunchSpec, InvokeError> {
     let task_root = settings.code_root.join(&config.code.sha256_hex);
-    let (program, _) = program_for(settings, config.runtime.as_deref(), Some(&task_root))?;
+    let opt_dir = (!config.layers.is_empty()).then(|| {
+        settings
+            .opt_root
+            .join(lambdalite_model::layer::merged_key(&config.layers))
+    });
+    let (mut program, _) = program_for(settings, config.runtime.as_deref(), Some(&task_root))?;
     let runtime = config.runtime.clone().unwrap_or_default();
     let family = Runtime::parse(&runtime).map(|r| r.family());
     let runtime_dir = settings.runtime_dir.clone();
@@ -100,8 +105,22 @@ fn launch_spec(
                 dir,
             )
         }
-        _ => (program, Vec::new(), task_root.clone()),
+        _ => {
+            // A custom runtime's bootstrap may come from a layer.
+            if !program.is_file() {
+                if let Some(opt_bootstrap) = opt_dir.as_ref().map(|o| o.join("bootstrap")) {
+                    if opt_bootstrap.is_file() {
+                        program = opt_bootstrap;
+                    }
+                }
+            }
+            (program, Vec::new(), task_root.clone())
+        }
     };
+    // Where the function's /opt is on this host (layers merged).
+    let opt = opt_dir
+        .as_ref()
+        .map_or_else(|| "/opt".to_string(), |o| o.display().to_string());
     let root = task_root.display().to_string();
     let region = settings.partition.region.clone();
     let mut env: Vec<(String, String)> = vec![
@@ -131,20 +150,26 @@ fn launch_spec(
         ("LANG".into(), "en_US.UTF-8".into()),
         (
             "PATH".into(),
-            "/usr/local/bin:/usr/bin/:/bin:/opt/bin".into(),
+            format!("/usr/local/bin:/usr/bin/:/bin:{opt}/bin"),
         ),
         (
             "LD_LIBRARY_PATH".into(),
-            format!("/lib64:/usr/lib64:{root}:{root}/lib:/opt/lib"),
+            format!("/lib64:/usr/lib64:{root}:{root}/lib:{opt}/lib"),
         ),
     ];
     match family {
-        Some(RuntimeFamily::Node { .. }) => env.push((
+        Some(RuntimeFamily::Node { major }) => env.push((
             "NODE_PATH".into(),
-            format!("/opt/nodejs/node_modules:{root}/node_modules:{root}"),
+            format!("{opt}/nodejs/node{major}/node_modules:{opt}/nodejs/node_modules:{root}/node_modules:{root}"),
         )),
-        Some(RuntimeFamily::Python { .. }) => {
+        Some(RuntimeFamily::Python { minor }) => {
             env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
+            if opt != "/opt" {
+                env.push((
+                    "PYTHONPATH".into(),
+                    format!("{opt}/python/lib/python3.{minor}/site-packages:{opt}/python"),
+                ));
+            }
         }
         _ => {}
     }
@@ -156,6 +181,7 @@ fn launch_spec(
         args,
         env,
         task_root,
+        opt_dir,
         memory_mb: config.memory_size,
         ephemeral_storage_mb: config.ephemeral_storage,
     })

@@ -28,6 +28,8 @@ pub struct InvokerSettings {
     pub partition: Partition,
     /// Where unzipped code lives: `<code_root>/<sha256 hex>`.
     pub code_root: PathBuf,
+    /// Where each function's layers are merged: `<opt_root>/<merged key>`.
+    pub opt_root: PathBuf,
     /// Where log streams are written.
     pub logs_root: PathBuf,
     /// Where lambdalite's python and node bootstraps are installed.

@@ -18,6 +18,9 @@ pub struct LaunchSpec {
     pub env: Vec<(String, String)>,
     /// The unzipped code (`LAMBDA_TASK_ROOT`).
     pub task_root: PathBuf,
+    /// The function's layers merged into one folder: what the function sees
+    /// at /opt. `None` when it has no layers.
+    pub opt_dir: Option<PathBuf>,
     pub memory_mb: u32,
     pub ephemeral_storage_mb: u32,
 }

@@ -35,6 +35,7 @@ fn setup(dir: &Path, keep_warm: Duration) -> (Arc<Invoker>, Arc<FunctionConfig>)
     let invoker = Invoker::start(InvokerSettings {
         partition: Partition::new("us-east-1", "000000000000"),
         code_root: dir.join("code"),
+        opt_root: dir.join("opt"),
         logs_root: dir.join("logs"),
         runtime_dir: dir.join("runtimes"),
         keep_warm,

@@ -94,3 +94,13 @@ pub struct LayerRef {
     pub arn: String,
     pub code: CodeRef,
 }
+
+/// The name of the folder where a list of layers is merged, derived from
+/// their code (so functions with the same layers share it).
+pub fn merged_key(layers: &[LayerRef]) -> String {
+    layers
+        .iter()
+        .map(|l| &l.code.sha256_hex[..l.code.sha256_hex.len().min(16)])
+        .collect::<Vec<_>>()
+        .join("-")
+}

@@ -463,15 +463,17 @@ fn check_settings(
         }
     }
     if let Some(layers) = &s.layers {
-        for (i, l) in layers.iter().enumerate() {
-            check_len(errors, l, &format!("layers.{}.member", i + 1), 1, 140);
-            check_pattern(
-                errors,
-                l,
-                &format!("layers.{}.member", i + 1),
-                &LAYER_ARN.0,
-                LAYER_ARN.1,
-            );
+        let bad = layers
+            .iter()
+            .any(|l| l.is_empty() || l.chars().count() > 140 || !LAYER_ARN.0.is_match(l));
+        if bad {
+            errors.push(format!(
+                "Value '[{}]' at 'layers' failed to satisfy constraint: Member must satisfy \
+                 constraint: [Member must have length less than or equal to 140, Member must have \
+                 length greater than or equal to 1, Member must satisfy regular expression pattern: {}]",
+                layers.join(", "),
+                LAYER_ARN.1
+            ));
         }
     }
     if !errors.is_empty() {

@@ -101,6 +101,39 @@ impl CodeStore {
         })
     }
 
+    /// Merges unzipped layers, in order (later ones win), into one folder
+    /// under `opt/`, named by `key`. Files are hard links to the layers'
+    /// files, so merging copies nothing. Returns the folder.
+    pub fn merge_layers(&self, key: &str, layers: &[&CodeRef]) -> Result<PathBuf, CodeError> {
+        let opt = self.layout.opt();
+        let dest = opt.join(key);
+        if dest.is_dir() {
+            return Ok(dest);
+        }
+        fs::create_dir_all(&opt).map_err(|e| StoreError::from_io("creating opt folder", e))?;
+        let tmp = opt.join(format!(".tmp-{}", uuid::Uuid::new_v4()));
+        let merge = || -> io::Result<()> {
+            fs::create_dir_all(&tmp)?;
+            for layer in layers {
+                link_tree(&self.code_dir(&layer.sha256_hex), &tmp)?;
+            }
+            fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+            match fs::rename(&tmp, &dest) {
+                Ok(()) => Ok(()),
+                Err(_) if dest.is_dir() => {
+                    let _ = fs::remove_dir_all(&tmp);
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
+        };
+        merge().map_err(|e| {
+            let _ = fs::remove_dir_all(&tmp);
+            StoreError::from_io(format!("merging layers into {}", dest.display()), e)
+        })?;
+        Ok(dest)
+    }
+
     /// Removes a package's files (when no version uses it any more).
     pub fn remove(&self, code: &CodeRef) {
         let _ = fs::remove_file(self.zip_path(&code.sha256_hex));
@@ -228,6 +261,37 @@ fn link_stays_inside(rel: &Path, target: &str) -> bool {
     true
 }
 
+/// Mirrors `src` into `dest` with hard links, replacing what is there.
+fn link_tree(src: &Path, dest: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(src)? {
+        let entry = entry?;
+        let ty = entry.file_type()?;
+        let target = dest.join(entry.file_name());
+        if ty.is_dir() {
+            if target.symlink_metadata().is_ok_and(|m| !m.is_dir()) {
+                fs::remove_file(&target)?;
+            }
+            fs::create_dir_all(&target)?;
+            fs::set_permissions(&target, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+            link_tree(&entry.path(), &target)?;
+            continue;
+        }
+        if let Ok(m) = target.symlink_metadata() {
+            if m.is_dir() {
+                fs::remove_dir_all(&target)?;
+            } else {
+                fs::remove_file(&target)?;
+            }
+        }
+        if ty.is_symlink() {
+            std::os::unix::fs::symlink(fs::read_link(entry.path())?, &target)?;
+        } else if fs::hard_link(entry.path(), &target).is_err() {
+            fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
 fn write_durably(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let tmp = dir.join(format!(".tmp-{}", uuid::Uuid::new_v4()));
     let write = || -> io::Result<()> {
@@ -353,6 +417,26 @@ mod tests {
             .unwrap();
         let zip = w.finish().unwrap().into_inner();
         assert!(s.put(&zip).is_ok());
+    }
+
+    #[test]
+    fn merges_layers_in_order() {
+        let (_d, s) = store();
+        let a = s
+            .put(&make_zip(&[
+                ("python/x.py", b"a", 0o644),
+                ("bin/tool", b"t", 0o755),
+            ]))
+            .unwrap();
+        let b = s.put(&make_zip(&[("python/x.py", b"b", 0o644)])).unwrap();
+        let dir = s.merge_layers("k", &[&a, &b]).unwrap();
+        assert_eq!(fs::read(dir.join("python/x.py")).unwrap(), b"b");
+        assert_eq!(fs::read(dir.join("bin/tool")).unwrap(), b"t");
+        // The layers themselves are untouched.
+        assert_eq!(
+            fs::read(s.code_dir(&a.sha256_hex).join("python/x.py")).unwrap(),
+            b"a"
+        );
     }
 
     #[test]

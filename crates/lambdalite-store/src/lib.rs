@@ -176,6 +176,10 @@ impl Layout {
     pub fn logs(&self) -> PathBuf {
         self.root.join("logs")
     }
+    /// Layers merged per function, the content of its /opt.
+    pub fn opt(&self) -> PathBuf {
+        self.root.join("opt")
+    }
 }
 
 pub(crate) fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> StoreError {

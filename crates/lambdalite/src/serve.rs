@@ -67,6 +67,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let invoker = Invoker::start(InvokerSettings {
         partition: partition.clone(),
         code_root: layout.code(),
+        opt_root: layout.opt(),
         logs_root: layout.logs(),
         runtime_dir: layout.root.join("runtimes"),
         keep_warm: Duration::from_secs(args.keep_warm),
