@@ -6,6 +6,7 @@
 //! itself (lambdalite-store does) nor run functions (lambdalite-invoke does).
 
 mod aliases;
+mod deployments;
 mod error;
 mod extract;
 mod functions;
@@ -24,6 +25,7 @@ use axum::Router;
 use lambdalite_model::{LambdaError, Partition};
 use lambdalite_store::{CodeStore, Store};
 
+pub use deployments::Deployments;
 pub use error::{ApiError, ApiResult};
 
 /// What the API needs to answer requests.
@@ -35,6 +37,8 @@ pub struct AppState {
     pub account_concurrency: u32,
     /// Runs functions.
     pub invoker: Arc<lambdalite_invoke::Invoker>,
+    /// Traffic-shifting deployments since start.
+    pub deployments: deployments::Deployments,
 }
 
 /// The whole HTTP application.
@@ -113,6 +117,11 @@ pub fn app(state: Arc<AppState>) -> Router {
             get(functions::account_settings),
         )
         .route("/_lambdalite/code/{file}", get(functions::download_code))
+        .route(
+            "/_lambdalite/deployments",
+            post(deployments::start).get(deployments::list),
+        )
+        .route("/_lambdalite/deployments/{id}", get(deployments::get))
         .fallback(unknown_operation)
         .method_not_allowed_fallback(unknown_operation)
         .layer(middleware::from_fn(request_id))

@@ -37,6 +37,7 @@ async fn start() -> Server {
         partition,
         account_concurrency: 1000,
         invoker,
+        deployments: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

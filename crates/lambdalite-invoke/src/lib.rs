@@ -83,6 +83,23 @@ struct Pool {
     revision: String,
     idle: Mutex<Vec<Environment>>,
     retired: std::sync::atomic::AtomicBool,
+    stats: Arc<VersionStats>,
+}
+
+/// Counters of one function version's invocations (for metrics and for
+/// watching a deployment's error rate).
+#[derive(Debug, Default)]
+pub struct VersionStats {
+    pub invocations: std::sync::atomic::AtomicU64,
+    pub errors: std::sync::atomic::AtomicU64,
+}
+
+impl VersionStats {
+    /// (invocations, errors) so far.
+    pub fn read(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.invocations.load(Relaxed), self.errors.load(Relaxed))
+    }
 }
 
 impl Pool {
@@ -102,6 +119,7 @@ pub struct Invoker {
     settings: InvokerSettings,
     log_writer: logs::LogWriter,
     pools: Mutex<HashMap<(String, String), Arc<Pool>>>,
+    stats: Mutex<HashMap<(String, String), Arc<VersionStats>>>,
     warned_versions: Mutex<std::collections::HashSet<String>>,
 }
 
@@ -115,6 +133,7 @@ impl Invoker {
             settings,
             log_writer,
             pools: Mutex::new(HashMap::new()),
+            stats: Mutex::new(HashMap::new()),
             warned_versions: Mutex::new(Default::default()),
         });
         let weak = Arc::downgrade(&invoker);
@@ -153,13 +172,16 @@ impl Invoker {
             revision: config.revision_id.clone(),
             idle: Mutex::new(Vec::new()),
             retired: Default::default(),
+            stats: self.version_stats(&config.name, &config.version),
         });
         pools.insert(key, pool.clone());
         pool
     }
 
-    /// Retires every environment of a function (after an update or delete).
+    /// Retires every environment of a function and forgets its counters
+    /// (after it is deleted).
     pub fn retire_function(&self, name: &str) {
+        lock(&self.stats).retain(|(n, _), _| n != name);
         let mut pools = lock(&self.pools);
         pools.retain(|(n, _), pool| {
             if n == name {
@@ -171,6 +193,14 @@ impl Invoker {
                 true
             }
         });
+    }
+
+    /// The invocation counters of one function version.
+    pub fn version_stats(&self, name: &str, version: &str) -> Arc<VersionStats> {
+        lock(&self.stats)
+            .entry((name.to_string(), version.to_string()))
+            .or_default()
+            .clone()
     }
 
     /// Retires the environments of one version of a function.
@@ -223,6 +253,14 @@ impl Invoker {
             }
         };
         let result = env.run(req).await;
+        pool.stats
+            .invocations
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if result.function_error.is_some() {
+            pool.stats
+                .errors
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         if env.is_reusable() && !pool.retired.load(std::sync::atomic::Ordering::SeqCst) {
             env.touch();
             lock(&pool.idle).push(env);

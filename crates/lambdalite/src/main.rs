@@ -1,6 +1,7 @@
 //! The lambdalite binary: AWS Lambda, self-hosted.
 
 mod bench;
+mod deploy;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -16,6 +17,9 @@ struct Cli {
 enum Command {
     /// Serve the Lambda API and run functions.
     Serve(serve::ServeArgs),
+    /// Shift an alias to a new version: all at once, canary or linear, with
+    /// hooks and automatic rollback.
+    Deploy(deploy::DeployArgs),
     /// Measure invoke latency, throughput and cold starts on this machine.
     Bench(bench::BenchArgs),
 }
@@ -32,6 +36,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Deploy(args) => deploy::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

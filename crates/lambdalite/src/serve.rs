@@ -81,6 +81,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         partition,
         account_concurrency: args.account_concurrency,
         invoker: invoker.clone(),
+        deployments: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
