@@ -548,3 +548,20 @@ def test_delete_function_removes_versions_and_aliases(lam):
     assert lam.list_aliases(FunctionName=name)["Aliases"] == []
     assert lam.publish_version(FunctionName=name)["Version"] == "1"
     assert invoke(lam, name, Qualifier="1")["Body"]["tag"] == "reborn"
+
+
+def test_list_functions_with_all_versions(fresh_server):
+    lam = fresh_server.client()
+    name, _, _ = make_fn(lam, Publish=True)
+    bump(lam, name, "x")
+    lam.publish_version(FunctionName=name)
+    plain = lam.list_functions()["Functions"]
+    assert [f["Version"] for f in plain] == ["$LATEST"]
+    every = lam.list_functions(FunctionVersion="ALL")["Functions"]
+    assert [f["Version"] for f in every] == ["$LATEST", "1", "2"]
+    assert every[0]["FunctionArn"].endswith(f"{name}:$LATEST")
+    assert every[2]["FunctionArn"].endswith(f"{name}:2")
+    paged = []
+    for p in lam.get_paginator("list_functions").paginate(FunctionVersion="ALL", PaginationConfig={"PageSize": 1}):
+        paged += [f["Version"] for f in p["Functions"]]
+    assert paged == ["$LATEST", "1", "2"]

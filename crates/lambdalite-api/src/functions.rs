@@ -246,55 +246,38 @@ pub async fn get_configuration(
 
 pub async fn list(State(state): AppStateRef, RawQuery(query): RawQuery) -> ApiResult<Json<Value>> {
     let q = QueryParams::parse(query.as_deref());
-    let mut errors = Vec::new();
-    let max_items = match q.get("MaxItems") {
-        None => limits::LIST_PAGE_MAX,
-        Some(v) => match v.parse::<i64>() {
-            Ok(n) if (1..=10_000).contains(&n) => (n as usize).min(limits::LIST_PAGE_MAX),
-            Ok(n) => {
-                let rule = if n < 1 {
-                    "Member must have value greater than or equal to 1"
-                } else {
-                    "Member must have value less than or equal to 10000"
-                };
-                errors.push(format!(
-                    "Value '{n}' at 'maxItems' failed to satisfy constraint: {rule}"
-                ));
-                0
-            }
-            Err(_) => {
-                return Err(ApiError(LambdaError::InvalidParameterValue(format!(
-                    "Invalid MaxItems: '{v}' is not an integer."
-                ))))
-            }
-        },
-    };
-    if let Some(v) = q.get("FunctionVersion") {
-        if v != "ALL" {
-            errors.push(format!(
+    let max = crate::versions::max_items(&q)?;
+    let all_versions = match q.get("FunctionVersion") {
+        None => false,
+        Some("ALL") => true,
+        Some(v) => {
+            return Err(ApiError(LambdaError::Validation(vec![format!(
                 "Value '{v}' at 'functionVersion' failed to satisfy constraint: Member must satisfy enum value set: [ALL]"
+            )])))
+        }
+    };
+    // Markers are the name (or name:version) of the last item of a page.
+    let mut items: Vec<(String, Value)> = Vec::new();
+    for f in state.store.list() {
+        if all_versions {
+            for c in f.all_configs() {
+                let mut v = c.to_wire(&state.partition, View::List);
+                if c.version == LATEST {
+                    v["FunctionArn"] = json!(state.partition.qualified_arn(&c.name, LATEST));
+                }
+                items.push((format!("{}:{}", c.name, c.version), v));
+            }
+        } else {
+            items.push((
+                f.latest.name.clone(),
+                f.latest.to_wire(&state.partition, View::List),
             ));
         }
     }
-    if !errors.is_empty() {
-        return Err(ApiError(LambdaError::Validation(errors)));
-    }
-    let marker = q.get("Marker").filter(|m| !m.is_empty());
-    let all = state.store.list();
-    let start = match marker {
-        Some(m) => all.partition_point(|f| f.latest.name.as_str() <= m),
-        None => 0,
-    };
-    let page: Vec<_> = all[start..].iter().take(max_items).collect();
-    let functions: Vec<Value> = page
-        .iter()
-        .map(|f| f.latest.to_wire(&state.partition, View::List))
-        .collect();
+    let (functions, next) = crate::versions::page(items, q.get("Marker"), max);
     let mut body = json!({ "Functions": functions });
-    if start + page.len() < all.len() {
-        if let Some(last) = page.last() {
-            body["NextMarker"] = json!(last.latest.name);
-        }
+    if let Some(n) = next {
+        body["NextMarker"] = json!(n);
     }
     Ok(Json(body))
 }

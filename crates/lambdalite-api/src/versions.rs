@@ -153,7 +153,11 @@ pub(crate) fn page<T>(
     max: usize,
 ) -> (Vec<T>, Option<String>) {
     let start = match marker.filter(|m| !m.is_empty()) {
-        Some(m) => items.iter().position(|(k, _)| k == m).map_or(0, |i| i + 1),
+        // A marker whose item is gone: resume where it would sort.
+        Some(m) => items.iter().position(|(k, _)| k == m).map_or_else(
+            || items.partition_point(|(k, _)| k.as_str() <= m),
+            |i| i + 1,
+        ),
         None => 0,
     };
     let total = items.len();
