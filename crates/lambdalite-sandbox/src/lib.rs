@@ -58,8 +58,10 @@ pub struct LaunchSpec {
 pub struct View {
     /// `LAMBDA_TASK_ROOT`.
     pub task_root: PathBuf,
-    /// `LAMBDA_RUNTIME_DIR`.
+    /// `LAMBDA_RUNTIME_DIR`, for runtimes with a runtime folder.
     pub runtime_dir: Option<PathBuf>,
+    /// Where the layers are (`/opt`).
+    pub opt: PathBuf,
 }
 
 /// What an environment's network reaches.
@@ -93,8 +95,11 @@ impl NetworkMode {
 pub trait Sandbox: Send + Sync {
     /// A name for logs.
     fn name(&self) -> &'static str;
-    /// Where an environment with this code and runtime folder sees them.
-    fn view(&self, code: &Path, runtime: Option<&Path>) -> View;
+    /// Where an environment sees its code, runtime folder and merged
+    /// layers, given their host folders.
+    fn view(&self, code: &Path, runtime: Option<&Path>, layers: Option<&Path>) -> View;
+    /// The network environments get unless a function asks otherwise.
+    fn default_network(&self) -> NetworkMode;
     /// Phase one: makes the environment's network.
     fn prepare(&self, network: NetworkMode) -> Result<Box<dyn Prepared>, SandboxError>;
 }
@@ -201,6 +206,7 @@ pub async fn choose(
         SandboxKind::Namespaces => {
             let ns = Namespaces::new(config)?;
             ns.probe().await?;
+            warn_network(&ns);
             Ok((Arc::new(ns), None))
         }
         SandboxKind::Auto => {
@@ -209,9 +215,18 @@ pub async fn choose(
                 Err(e) => Err(e),
             };
             match made {
-                Ok(ns) => Ok((Arc::new(ns), None)),
+                Ok(ns) => {
+                    warn_network(&ns);
+                    Ok((Arc::new(ns), None))
+                }
                 Err(e) => Ok((Arc::new(PlainProcess), Some(e.to_string()))),
             }
         }
+    }
+}
+
+fn warn_network(ns: &Namespaces) {
+    if let Some(why) = ns.network_warning() {
+        tracing::warn!("functions in the default network mode reach only the host: {why}");
     }
 }

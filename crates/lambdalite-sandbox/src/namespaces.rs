@@ -25,7 +25,7 @@ use tokio::io::unix::AsyncFd;
 use crate::cgroup::{self, Hierarchy, Limits};
 use crate::kernel::Libc;
 use crate::mounts::{self, HostLayout, RootSpec, Step};
-use crate::net::{self, NetNs};
+use crate::net::{self, NetNs, Veth};
 use crate::process::{Isolated, Process};
 use crate::{seccomp, LaunchSpec, NetworkMode, Prepared, Sandbox, SandboxError, View};
 
@@ -60,11 +60,15 @@ pub struct NamespacesConfig {
     pub state_dir: PathBuf,
     /// vCPUs per 1,769 MB of memory (AWS: 1); 0 for no CPU limit.
     pub cpu_scale: f64,
+    /// The network of environments whose function doesn't choose.
+    pub network: NetworkMode,
 }
 
 /// Environments in Linux namespaces with cgroup limits.
 pub struct Namespaces {
     shared: Arc<Shared>,
+    /// Why environments in the default network mode reach only the host.
+    forwarding: Option<String>,
 }
 
 struct Shared {
@@ -74,6 +78,7 @@ struct Shared {
     cgroups: Box<dyn Hierarchy>,
     seccomp: Vec<BpfProgram>,
     cpu_scale: f64,
+    network: NetworkMode,
     host_cpus: usize,
     last_cap: u32,
     devnull: OwnedFd,
@@ -99,12 +104,22 @@ impl Namespaces {
             .map_err(|e| SandboxError::Unsupported(format!("no usable cgroup hierarchy: {e}")))?;
         let seccomp = seccomp::programs()
             .map_err(|e| SandboxError::Unsupported(format!("compiling the seccomp filter: {e}")))?;
+        let forwarding = match config.network {
+            NetworkMode::Default => net::enable_forwarding().err(),
+            NetworkMode::None => None,
+        };
         let staging = config.state_dir.join("root");
         let probe_dir = config.state_dir.join("probe");
         for dir in [&staging, &probe_dir] {
             std::fs::create_dir_all(dir)
                 .map_err(|e| SandboxError::io(format!("creating {}", dir.display()), e))?;
         }
+        // Mount targets and sources must not depend on the working folder.
+        let absolute = |p: &Path| {
+            p.canonicalize()
+                .map_err(|e| SandboxError::io(format!("resolving {}", p.display()), e))
+        };
+        let (staging, probe_dir) = (absolute(&staging)?, absolute(&probe_dir)?);
         let last_cap = std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
             .ok()
             .and_then(|s| s.trim().parse().ok())
@@ -120,11 +135,19 @@ impl Namespaces {
                 cgroups,
                 seccomp,
                 cpu_scale: config.cpu_scale,
+                network: config.network,
                 host_cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
                 last_cap,
                 devnull,
             }),
+            forwarding,
         })
+    }
+
+    /// Why environments in the default network mode reach the host but not
+    /// beyond it, if they do.
+    pub fn network_warning(&self) -> Option<&str> {
+        self.forwarding.as_deref()
     }
 
     /// The cgroup version in use, for logs.
@@ -169,20 +192,32 @@ impl Sandbox for Namespaces {
         "namespaces"
     }
 
-    fn view(&self, _code: &Path, runtime: Option<&Path>) -> View {
+    fn view(&self, _code: &Path, runtime: Option<&Path>, _layers: Option<&Path>) -> View {
         View {
             task_root: PathBuf::from("/var/task"),
             runtime_dir: runtime.map(|_| PathBuf::from("/var/runtime")),
+            opt: PathBuf::from("/opt"),
         }
     }
 
+    fn default_network(&self) -> NetworkMode {
+        self.shared.network
+    }
+
     fn prepare(&self, network: NetworkMode) -> Result<Box<dyn Prepared>, SandboxError> {
-        let net = net::create()
-            .map_err(|e| SandboxError::io("making the environment's network namespace", e))?;
+        let (net, veth) = match network {
+            NetworkMode::None => (net::create(), None),
+            NetworkMode::Default => match net::create_connected() {
+                Ok((net, veth)) => (Ok(net), Some(veth)),
+                Err(e) => (Err(e), None),
+            },
+        };
+        let net =
+            net.map_err(|e| SandboxError::io("making the environment's network namespace", e))?;
         Ok(Box::new(NsPrepared {
             shared: self.shared.clone(),
             net,
-            network,
+            veth,
         }))
     }
 }
@@ -190,8 +225,8 @@ impl Sandbox for Namespaces {
 struct NsPrepared {
     shared: Arc<Shared>,
     net: NetNs,
-    #[allow(dead_code)]
-    network: NetworkMode,
+    /// The link to the host in the default network mode.
+    veth: Option<Veth>,
 }
 
 impl Prepared for NsPrepared {
@@ -207,7 +242,7 @@ impl Prepared for NsPrepared {
         spec: &LaunchSpec,
         output: io::PipeWriter,
     ) -> Result<Process, SandboxError> {
-        let NsPrepared { shared, net, .. } = *self;
+        let NsPrepared { shared, net, veth } = *self;
         let n = ENV_SEQ.fetch_add(1, Ordering::Relaxed);
         let name = format!("{}-{n}", std::process::id());
         let limits = Limits::for_memory(spec.memory_mb, shared.cpu_scale, shared.host_cpus);
@@ -217,17 +252,30 @@ impl Prepared for NsPrepared {
             .map_err(|e| SandboxError::io("making the environment's cgroup", e))?;
         let oom_kills_at_start = cgroup.oom_kills();
 
-        // An AWS-like hostname, unique among running environments.
-        let hostname = format!("169.254.{}.{}", (n / 254) % 256, n % 254 + 1);
+        // AWS-like: the hostname is the environment's address.
+        let (hostname, hosts) = match &veth {
+            Some(v) => (
+                v.slot.env().to_string(),
+                vec![(v.slot.host().to_string(), net::HOST_NAME.to_string())],
+            ),
+            None => (
+                format!("169.254.{}.{}", (n / 254) % 256, n % 254 + 1),
+                Vec::new(),
+            ),
+        };
         let root = RootSpec {
             staging: shared.staging.clone(),
             host_root: PathBuf::from("/"),
-            code: spec.code.clone(),
-            runtime: spec.runtime.clone(),
-            layers: spec.layers.clone(),
+            code: absolute(&spec.code)?,
+            runtime: spec.runtime.as_deref().map(absolute).transpose()?,
+            layers: spec
+                .layers
+                .iter()
+                .map(|l| absolute(l))
+                .collect::<Result<_, _>>()?,
             tmp_mb: spec.ephemeral_storage_mb,
             hostname,
-            hosts: Vec::new(),
+            hosts,
             uid: SANDBOX_UID,
             gid: SANDBOX_GID,
             user: SANDBOX_USER.into(),
@@ -285,12 +333,19 @@ impl Prepared for NsPrepared {
             describe: Box::new(describe),
             program: spec.program.display().to_string(),
             cgroup: Some(cgroup),
-            resources: vec![Box::new(net.ns)],
+            resources: match veth {
+                Some(v) => vec![Box::new(net.ns), Box::new(v)],
+                None => vec![Box::new(net.ns)],
+            },
             oom_kills_at_start,
             last_peak: None,
             last_oom: false,
         }))
     }
+}
+
+fn absolute(p: &Path) -> Result<PathBuf, SandboxError> {
+    std::path::absolute(p).map_err(|e| SandboxError::io(format!("resolving {}", p.display()), e))
 }
 
 fn describe_stage(stage: u32, steps: &[Step]) -> String {

@@ -18,11 +18,17 @@ impl Sandbox for PlainProcess {
         "plain-process"
     }
 
-    fn view(&self, code: &Path, runtime: Option<&Path>) -> View {
+    fn view(&self, code: &Path, runtime: Option<&Path>, layers: Option<&Path>) -> View {
         View {
             task_root: code.to_path_buf(),
             runtime_dir: runtime.map(Path::to_path_buf),
+            opt: layers.map_or_else(|| "/opt".into(), Path::to_path_buf),
         }
+    }
+
+    /// Plain processes share the host's network.
+    fn default_network(&self) -> NetworkMode {
+        NetworkMode::Default
     }
 
     fn prepare(&self, _network: NetworkMode) -> Result<Box<dyn Prepared>, SandboxError> {

@@ -19,6 +19,7 @@ fn sandbox(state: &Path) -> Option<Namespaces> {
         Namespaces::new(NamespacesConfig {
             state_dir: state.to_path_buf(),
             cpu_scale: 0.0,
+            network: NetworkMode::None,
         })
         .expect("root can make the namespace sandbox"),
     )
@@ -39,7 +40,17 @@ async fn run_in(
     script: &str,
     limit: Duration,
 ) -> Run {
-    let mut prepared: Box<dyn Prepared> = ns.prepare(NetworkMode::None).unwrap();
+    let prepared: Box<dyn Prepared> = ns.prepare(NetworkMode::None).unwrap();
+    run_prepared(prepared, code, memory_mb, script, limit).await
+}
+
+async fn run_prepared(
+    mut prepared: Box<dyn Prepared>,
+    code: &Path,
+    memory_mb: u32,
+    script: &str,
+    limit: Duration,
+) -> Run {
     let listener = prepared.runtime_api_listener().unwrap();
     let api = listener.local_addr().unwrap().to_string();
     let spec = LaunchSpec {
@@ -297,4 +308,51 @@ async fn a_missing_program_is_an_exec_error() {
         err.to_string(),
         "fork/exec /var/task/bootstrap: no such file or directory"
     );
+}
+
+#[tokio::test]
+async fn default_network_reaches_the_host_but_no_runtime_api() {
+    let state = tempfile::tempdir().unwrap();
+    let Some(ns) = sandbox(state.path()) else {
+        return;
+    };
+    let code = code_dir();
+    // A service on the host, on every address.
+    let host = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = host.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        if let Some(Ok(mut conn)) = host.incoming().next() {
+            use std::io::Write;
+            let _ = conn.write_all(b"hello from the host\n");
+        }
+    });
+    // Another environment: its Runtime API must stay out of reach.
+    let mut other = ns.prepare(NetworkMode::Default).unwrap();
+    let _other_api = other.runtime_api_listener().unwrap();
+    let script = format!(
+        r#"
+python3 - <<'EOF'
+import socket
+c = socket.create_connection(("host.lambdalite.internal", {port}), timeout=5)
+print("host says", c.recv(100).decode().strip())
+socket.create_connection(("127.0.0.1", 9001), timeout=5)
+print("own api reachable")
+try:
+    socket.create_connection(("host.lambdalite.internal", 9001), timeout=2)
+    print("REACHED the host's port 9001")
+except OSError as e:
+    print("no api on the host", e.strerror)
+print("hostname", socket.gethostname())
+EOF
+"#
+    );
+    let prepared = ns.prepare(NetworkMode::Default).unwrap();
+    let run = run_prepared(prepared, code.path(), 256, &script, Duration::from_secs(10)).await;
+    let out = &run.output;
+    assert!(out.contains("host says hello from the host"), "{out}");
+    assert!(out.contains("own api reachable"), "{out}");
+    assert!(out.contains("no api on the host"), "{out}");
+    assert!(!out.contains("REACHED"), "{out}");
+    assert!(out.contains("hostname 169.254."), "{out}");
+    drop(other);
 }
