@@ -230,6 +230,9 @@ pub async fn get_function(
     if !resolved.record.tags.is_empty() {
         body["Tags"] = json!(resolved.record.tags);
     }
+    if let Some(n) = resolved.record.reserved_concurrency {
+        body["Concurrency"] = json!({ "ReservedConcurrentExecutions": n });
+    }
     Ok(Json(body))
 }
 
@@ -440,6 +443,7 @@ pub async fn delete(
         other => other,
     })?;
     state.invoker.retire_function(&r.name);
+    state.invoker.admission().set_reserved(&r.name, None);
     tracing::info!(function = %r.name, "function deleted");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -452,8 +456,8 @@ pub async fn account_settings(State(state): AppStateRef) -> Json<Value> {
             "TotalCodeSize": limits::TOTAL_CODE_SIZE,
             "CodeSizeUnzipped": limits::UNZIPPED_MAX_BYTES,
             "CodeSizeZipped": limits::ZIP_MAX_BYTES,
-            "ConcurrentExecutions": state.account_concurrency,
-            "UnreservedConcurrentExecutions": state.account_concurrency,
+            "ConcurrentExecutions": state.invoker.admission().limit(),
+            "UnreservedConcurrentExecutions": state.invoker.admission().unreserved(),
         },
         "AccountUsage": {
             "TotalCodeSize": total_code,

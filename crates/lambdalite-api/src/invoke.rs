@@ -117,35 +117,22 @@ impl From<InvokeError> for ApiError {
     fn from(e: InvokeError) -> Self {
         ApiError(match e {
             InvokeError::InvalidRuntime(m) => LambdaError::InvalidRuntime(m),
+            InvokeError::Throttled(t) => LambdaError::TooManyRequests {
+                message: "Rate Exceeded.".into(),
+                reason: t.reason().into(),
+                retry_after_seconds: 1,
+            },
             InvokeError::Internal(m) => LambdaError::internal(m),
         })
     }
 }
 
-/// Runs an accepted `Event` invocation in the background.
-fn run_event(
-    state: Arc<AppState>,
-    config: Arc<FunctionConfig>,
-    arn: String,
-    payload: Bytes,
-    ctx: Option<String>,
-) {
-    tokio::spawn(async move {
-        let req = InvokeRequest {
-            config,
-            invoked_arn: arn,
-            payload,
-            client_context: ctx,
-            tail: false,
-        };
-        match state.invoker.invoke(req).await {
-            Ok(r) if r.function_error.is_some() => {
-                tracing::info!(request_id = %r.request_id, "asynchronous invocation failed")
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "asynchronous invocation could not run"),
-        }
-    });
+/// Queues an `Event` invocation durably; returns its request id.
+async fn accept_event(state: &Arc<AppState>, r: &FunctionRef, payload: Bytes) -> ApiResult<String> {
+    Ok(state
+        .async_runner
+        .accept(r.name.clone(), r.qualifier.clone(), payload)
+        .await?)
 }
 
 pub async fn invoke(
@@ -175,11 +162,11 @@ pub async fn invoke(
         }
         InvocationType::Event => {
             state.invoker.check_runtime(config.runtime.as_deref())?;
-            let version = config.version.clone();
-            run_event(state.clone(), config, arn, payload, ctx);
+            let _ = (arn, ctx);
+            let id = accept_event(&state, &r, payload).await?;
             let mut resp = StatusCode::ACCEPTED.into_response();
-            if let Ok(v) = HeaderValue::from_str(&version) {
-                resp.headers_mut().insert("X-Amz-Executed-Version", v);
+            if let Ok(v) = HeaderValue::from_str(&id) {
+                resp.headers_mut().insert("x-amzn-RequestId", v);
             }
             Ok(resp)
         }
@@ -225,8 +212,7 @@ pub async fn invoke_async(
     let config = state.version_to_run(&r)?;
     let payload = check_payload(body)?;
     state.invoker.check_runtime(config.runtime.as_deref())?;
-    let arn = invoked_arn(&state, &r);
-    run_event(state.clone(), config, arn, payload, None);
+    accept_event(&state, &r, payload).await?;
     Ok((
         StatusCode::ACCEPTED,
         axum::Json(serde_json::json!({ "Status": 202 })),

@@ -6,8 +6,11 @@
 //! itself (lambdalite-store does) nor run functions (lambdalite-invoke does).
 
 mod aliases;
+pub mod async_events;
+mod concurrency;
 mod deployments;
 mod error;
+mod event_config;
 mod extract;
 mod functions;
 mod invoke;
@@ -39,6 +42,22 @@ pub struct AppState {
     pub invoker: Arc<lambdalite_invoke::Invoker>,
     /// Traffic-shifting deployments since start.
     pub deployments: deployments::Deployments,
+    /// Accepted asynchronous invocations.
+    pub async_runner: Arc<async_events::AsyncRunner>,
+}
+
+/// Brings the invoker's view in line with the store and starts delivering
+/// queued asynchronous invocations. Call once, after building the state.
+pub fn start(state: &Arc<AppState>) {
+    for f in state.store.list() {
+        if let Some(n) = f.reserved_concurrency {
+            state
+                .invoker
+                .admission()
+                .set_reserved(&f.latest.name, Some(n));
+        }
+    }
+    tokio::spawn(state.async_runner.clone().run(state.clone()));
 }
 
 /// The whole HTTP application.
@@ -97,6 +116,25 @@ pub fn app(state: Arc<AppState>) -> Router {
             axum::routing::delete(layers::remove_permission),
         )
         .route(
+            "/2017-10-31/functions/{name}/concurrency",
+            axum::routing::put(concurrency::put).delete(concurrency::delete),
+        )
+        .route(
+            "/2019-09-30/functions/{name}/concurrency",
+            get(concurrency::get),
+        )
+        .route(
+            "/2019-09-25/functions/{name}/event-invoke-config",
+            axum::routing::put(event_config::put)
+                .post(event_config::update)
+                .get(event_config::get)
+                .delete(event_config::delete),
+        )
+        .route(
+            "/2019-09-25/functions/{name}/event-invoke-config/list",
+            get(event_config::list),
+        )
+        .route(
             "/2015-03-31/functions/{name}/invocations",
             post(invoke::invoke),
         )
@@ -138,10 +176,13 @@ async fn unknown_operation(req: Request) -> ApiError {
 
 /// Gives every response an `x-amzn-RequestId`.
 async fn request_id(req: Request, next: Next) -> Response {
-    let id = uuid::Uuid::new_v4().to_string();
     let mut resp = next.run(req).await;
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        resp.headers_mut().insert("x-amzn-RequestId", v);
+    // An operation that names its own request (an accepted event) keeps it.
+    if !resp.headers().contains_key("x-amzn-RequestId") {
+        let id = uuid::Uuid::new_v4().to_string();
+        if let Ok(v) = HeaderValue::from_str(&id) {
+            resp.headers_mut().insert("x-amzn-RequestId", v);
+        }
     }
     resp
 }

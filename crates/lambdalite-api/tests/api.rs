@@ -5,9 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
+use lambdalite_api::async_events::{AsyncRunner, AsyncSettings};
 use lambdalite_api::{app, AppState};
 use lambdalite_invoke::{Interpreters, Invoker, InvokerSettings, PlainProcess};
 use lambdalite_model::Partition;
+use lambdalite_store::queue::AsyncQueue;
 use lambdalite_store::{CodeStore, Layout, SqliteStore};
 use serde_json::{json, Value};
 
@@ -29,8 +31,11 @@ async fn start() -> Server {
         keep_warm: Duration::from_secs(60),
         interpreters: Interpreters::discover(),
         sandbox: Arc::new(PlainProcess),
+        account_concurrency: 1000,
     })
     .unwrap();
+    let (queue, pending) = AsyncQueue::open(&layout.database()).unwrap();
+    let async_runner = AsyncRunner::new(queue, pending, AsyncSettings::default());
     let state = Arc::new(AppState {
         store: Arc::new(SqliteStore::open(&layout.database()).unwrap()),
         code: CodeStore::open(layout.clone()).unwrap(),
@@ -38,7 +43,9 @@ async fn start() -> Server {
         account_concurrency: 1000,
         invoker,
         deployments: Default::default(),
+        async_runner,
     });
+    lambdalite_api::start(&state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app(state)).await });

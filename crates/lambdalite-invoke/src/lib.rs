@@ -6,6 +6,7 @@
 //! the function logs with their START / END / REPORT lines. Does not parse the
 //! Lambda API (lambdalite-api does) nor persist anything.
 
+pub mod admission;
 mod env;
 pub mod logs;
 pub mod runtimes;
@@ -40,6 +41,8 @@ pub struct InvokerSettings {
     pub interpreters: Interpreters,
     /// Starts environments.
     pub sandbox: Arc<dyn Sandbox>,
+    /// The account's concurrency limit.
+    pub account_concurrency: u32,
 }
 
 /// One invocation as the API hands it over.
@@ -73,6 +76,9 @@ pub enum InvokeError {
     /// The function's runtime can't run here (unknown, or no interpreter).
     #[error("{0}")]
     InvalidRuntime(String),
+    /// Over the function's reserved or the account's concurrency.
+    #[error("Rate Exceeded.")]
+    Throttled(admission::Throttle),
     /// lambdalite failed to start an environment.
     #[error("{0}")]
     Internal(String),
@@ -120,6 +126,7 @@ pub struct Invoker {
     log_writer: logs::LogWriter,
     pools: Mutex<HashMap<(String, String), Arc<Pool>>>,
     stats: Mutex<HashMap<(String, String), Arc<VersionStats>>>,
+    admission: Arc<admission::Admission>,
     warned_versions: Mutex<std::collections::HashSet<String>>,
 }
 
@@ -129,11 +136,13 @@ impl Invoker {
         runtimes::install_bootstraps(&settings.runtime_dir)?;
         std::fs::create_dir_all(&settings.logs_root)?;
         let log_writer = logs::LogWriter::start(settings.logs_root.clone());
+        let admission = admission::Admission::new(settings.account_concurrency);
         let invoker = Arc::new(Invoker {
             settings,
             log_writer,
             pools: Mutex::new(HashMap::new()),
             stats: Mutex::new(HashMap::new()),
+            admission,
             warned_versions: Mutex::new(Default::default()),
         });
         let weak = Arc::downgrade(&invoker);
@@ -195,6 +204,16 @@ impl Invoker {
         });
     }
 
+    /// Waits until every log line written so far is in its file.
+    pub async fn logs_flushed(&self) {
+        self.log_writer.flushed().await;
+    }
+
+    /// The account's concurrency accounting.
+    pub fn admission(&self) -> &admission::Admission {
+        &self.admission
+    }
+
     /// The invocation counters of one function version.
     pub fn version_stats(&self, name: &str, version: &str) -> Arc<VersionStats> {
         lock(&self.stats)
@@ -243,6 +262,10 @@ impl Invoker {
     /// Runs one invocation to its end: on a warm environment if one is idle,
     /// else on a new one.
     pub async fn invoke(&self, req: InvokeRequest) -> Result<InvokeResult, InvokeError> {
+        let _permit = self
+            .admission
+            .try_acquire(&req.config.name)
+            .map_err(InvokeError::Throttled)?;
         let pool = self.pool_for(&req.config);
         let warm = lock(&pool.idle).pop();
         let mut env = match warm {

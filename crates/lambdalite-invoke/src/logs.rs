@@ -20,6 +20,8 @@ struct Record {
     stream: Arc<str>,
     timestamp_ms: i64,
     message: String,
+    /// Set on a barrier: answered once everything before it is written.
+    barrier: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 /// The handle of the log-writing thread.
@@ -37,6 +39,22 @@ impl LogWriter {
             .spawn(move || write_loop(&root, rx))
             .expect("starting the log writer thread");
         LogWriter { tx }
+    }
+
+    /// Waits until every line sent so far is written to its file (handed
+    /// to the kernel, so it survives the process).
+    pub async fn flushed(&self) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let barrier = Record {
+            group: Arc::from(""),
+            stream: Arc::from(""),
+            timestamp_ms: 0,
+            message: String::new(),
+            barrier: Some(tx),
+        };
+        if self.tx.send(barrier).is_ok() {
+            let _ = rx.await;
+        }
     }
 
     /// The file of a log stream.
@@ -62,7 +80,13 @@ fn write_loop(root: &Path, rx: std_mpsc::Receiver<Record>) {
     let mut files: HashMap<(Arc<str>, Arc<str>), BufWriter<File>> = HashMap::new();
     while let Ok(first) = rx.recv() {
         let mut next = Some(first);
-        while let Some(r) = next {
+        let mut barriers = Vec::new();
+        while let Some(mut r) = next {
+            if let Some(b) = r.barrier.take() {
+                barriers.push(b);
+                next = rx.try_recv().ok();
+                continue;
+            }
             let key = (r.group.clone(), r.stream.clone());
             if !files.contains_key(&key) {
                 let path = LogWriter::stream_path(root, &r.group, &r.stream);
@@ -86,6 +110,9 @@ fn write_loop(root: &Path, rx: std_mpsc::Receiver<Record>) {
         }
         for f in files.values_mut() {
             let _ = f.flush();
+        }
+        for b in barriers {
+            let _ = b.send(());
         }
         if files.len() > 256 {
             files.clear();
@@ -230,6 +257,7 @@ impl Sink {
             stream: self.stream.clone(),
             timestamp_ms: chrono::Utc::now().timestamp_millis(),
             message,
+            barrier: None,
         });
     }
 

@@ -41,6 +41,7 @@ fn setup(dir: &Path, keep_warm: Duration) -> (Arc<Invoker>, Arc<FunctionConfig>)
         keep_warm,
         interpreters: Interpreters::default(),
         sandbox: Arc::new(PlainProcess),
+        account_concurrency: 1000,
     })
     .unwrap();
     let marker = dir.join("grandchild.pid").display().to_string();

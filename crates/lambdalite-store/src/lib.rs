@@ -7,6 +7,7 @@
 //! among them) never touch the database.
 
 mod code;
+pub mod queue;
 mod sqlite;
 
 use std::collections::BTreeMap;
@@ -14,6 +15,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use lambdalite_model::config::{CodeRef, FunctionConfig};
+use lambdalite_model::event_config::EventInvokeConfig;
 use lambdalite_model::layer::LayerVersion;
 use lambdalite_model::{Alias, LambdaError};
 
@@ -30,6 +32,11 @@ pub struct FunctionRecord {
     pub tags: BTreeMap<String, String>,
     /// The highest version number ever published (numbers are never reused).
     pub last_version: u64,
+    /// Reserved concurrency (PutFunctionConcurrency), if any.
+    pub reserved_concurrency: Option<u32>,
+    /// Asynchronous invocation settings by qualifier (`$LATEST`, a version
+    /// or an alias).
+    pub event_configs: BTreeMap<String, Arc<EventInvokeConfig>>,
 }
 
 impl FunctionRecord {
@@ -57,6 +64,9 @@ pub enum Change {
     PutAlias(Alias),
     DeleteAlias(String),
     SetTags(BTreeMap<String, String>),
+    SetReservedConcurrency(Option<u32>),
+    PutEventConfig(String, EventInvokeConfig),
+    DeleteEventConfig(String),
 }
 
 /// A layer and its versions.

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use lambdalite_model::config::{CodeRef, FunctionConfig, LATEST};
+use lambdalite_model::event_config::EventInvokeConfig;
 use lambdalite_model::layer::LayerVersion;
 use lambdalite_model::{Alias, LambdaError};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -16,7 +17,8 @@ CREATE TABLE IF NOT EXISTS functions (
     name         TEXT PRIMARY KEY,
     tags         TEXT NOT NULL,
     created_at   TEXT NOT NULL,
-    last_version INTEGER NOT NULL DEFAULT 0
+    last_version INTEGER NOT NULL DEFAULT 0,
+    reserved_concurrency INTEGER
 );
 CREATE TABLE IF NOT EXISTS versions (
     function TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
@@ -29,6 +31,12 @@ CREATE TABLE IF NOT EXISTS aliases (
     name     TEXT NOT NULL,
     config   TEXT NOT NULL,
     PRIMARY KEY (function, name)
+);
+CREATE TABLE IF NOT EXISTS event_invoke_configs (
+    function  TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+    qualifier TEXT NOT NULL,
+    config    TEXT NOT NULL,
+    PRIMARY KEY (function, qualifier)
 );
 CREATE TABLE IF NOT EXISTS layers (
     name         TEXT PRIMARY KEY,
@@ -69,18 +77,46 @@ fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
 
 fn load(conn: &Connection) -> Result<Cache, StoreError> {
     let mut cache = Cache::default();
-    let mut partial: BTreeMap<String, (BTreeMap<String, String>, u64)> = BTreeMap::new();
-    let mut stmt = conn.prepare("SELECT name, tags, last_version FROM functions")?;
+    type Partial = (BTreeMap<String, String>, u64, Option<u32>);
+    let mut partial: BTreeMap<String, Partial> = BTreeMap::new();
+    let mut stmt =
+        conn.prepare("SELECT name, tags, last_version, reserved_concurrency FROM functions")?;
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, String>(1)?,
             r.get::<_, i64>(2)?,
+            r.get::<_, Option<i64>>(3)?,
         ))
     })?;
     for row in rows {
-        let (name, tags, last) = row?;
-        partial.insert(name.clone(), (parse(&name, &tags)?, last as u64));
+        let (name, tags, last, reserved) = row?;
+        partial.insert(
+            name.clone(),
+            (
+                parse(&name, &tags)?,
+                last as u64,
+                reserved.map(|r| r as u32),
+            ),
+        );
+    }
+    let mut event_configs: BTreeMap<String, BTreeMap<String, Arc<EventInvokeConfig>>> =
+        BTreeMap::new();
+    let mut stmt = conn.prepare("SELECT function, qualifier, config FROM event_invoke_configs")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (function, qualifier, config) = row?;
+        let c: EventInvokeConfig = parse(&function, &config)?;
+        event_configs
+            .entry(function)
+            .or_default()
+            .insert(qualifier, Arc::new(c));
     }
     let mut latest: BTreeMap<String, FunctionConfig> = BTreeMap::new();
     let mut versions: BTreeMap<String, BTreeMap<u64, Arc<FunctionConfig>>> = BTreeMap::new();
@@ -121,7 +157,7 @@ fn load(conn: &Connection) -> Result<Cache, StoreError> {
             .or_default()
             .insert(name, Arc::new(alias));
     }
-    for (name, (tags, last_version)) in partial {
+    for (name, (tags, last_version, reserved_concurrency)) in partial {
         let Some(l) = latest.remove(&name) else {
             continue;
         };
@@ -133,6 +169,8 @@ fn load(conn: &Connection) -> Result<Cache, StoreError> {
                 aliases: aliases.remove(&name).unwrap_or_default(),
                 tags,
                 last_version,
+                reserved_concurrency,
+                event_configs: event_configs.remove(&name).unwrap_or_default(),
             }),
         );
     }
@@ -232,6 +270,13 @@ fn apply(record: &FunctionRecord, changes: &[Change]) -> FunctionRecord {
                 next.aliases.remove(name);
             }
             Change::SetTags(t) => next.tags = t.clone(),
+            Change::SetReservedConcurrency(r) => next.reserved_concurrency = *r,
+            Change::PutEventConfig(q, c) => {
+                next.event_configs.insert(q.clone(), Arc::new(c.clone()));
+            }
+            Change::DeleteEventConfig(q) => {
+                next.event_configs.remove(q);
+            }
         }
     }
     next
@@ -289,6 +334,8 @@ impl Store for SqliteStore {
             aliases: BTreeMap::new(),
             tags,
             last_version,
+            reserved_concurrency: None,
+            event_configs: BTreeMap::new(),
         });
         self.write().functions.insert(name, record.clone());
         Ok(record)
@@ -334,6 +381,24 @@ impl Store for SqliteStore {
                     tx.execute(
                         "UPDATE functions SET tags = ?2 WHERE name = ?1",
                         params![name, to_json(t)],
+                    )?;
+                }
+                Change::SetReservedConcurrency(r) => {
+                    tx.execute(
+                        "UPDATE functions SET reserved_concurrency = ?2 WHERE name = ?1",
+                        params![name, r.map(i64::from)],
+                    )?;
+                }
+                Change::PutEventConfig(q, c) => {
+                    tx.execute(
+                        "INSERT OR REPLACE INTO event_invoke_configs (function, qualifier, config) VALUES (?1, ?2, ?3)",
+                        params![name, q, to_json(c)],
+                    )?;
+                }
+                Change::DeleteEventConfig(q) => {
+                    tx.execute(
+                        "DELETE FROM event_invoke_configs WHERE function = ?1 AND qualifier = ?2",
+                        params![name, q],
                     )?;
                 }
             }

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use std::time::Duration;
 
+use lambdalite_api::async_events::{AsyncRunner, AsyncSettings};
 use lambdalite_api::AppState;
+use lambdalite_store::queue::AsyncQueue;
 use lambdalite_invoke::{Interpreters, Invoker, InvokerSettings, PlainProcess};
 use lambdalite_model::Partition;
 use lambdalite_store::{CodeStore, Layout, SqliteStore};
@@ -35,6 +37,10 @@ pub struct ServeArgs {
     /// Seconds an idle execution environment is kept warm before it is reaped.
     #[arg(long, env = "LAMBDALITE_KEEP_WARM", default_value_t = 600)]
     keep_warm: u64,
+    /// Seconds before the first retry of a failed asynchronous invocation
+    /// (the second waits twice as long). AWS waits about a minute.
+    #[arg(long, env = "LAMBDALITE_ASYNC_RETRY_DELAY", default_value_t = 60.0)]
+    async_retry_delay: f64,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -73,8 +79,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         keep_warm: Duration::from_secs(args.keep_warm),
         interpreters,
         sandbox: Arc::new(PlainProcess),
+        account_concurrency: args.account_concurrency,
     })
     .context("starting the invoker")?;
+    let (queue, pending) =
+        AsyncQueue::open(&layout.database()).context("opening the asynchronous invocation queue")?;
+    let async_runner = AsyncRunner::new(
+        queue,
+        pending,
+        AsyncSettings {
+            retry_delay: Duration::from_secs_f64(args.async_retry_delay.max(0.0)),
+            ..AsyncSettings::default()
+        },
+    );
     let state = Arc::new(AppState {
         store: Arc::new(store),
         code,
@@ -82,7 +99,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         account_concurrency: args.account_concurrency,
         invoker: invoker.clone(),
         deployments: Default::default(),
+        async_runner,
     });
+    lambdalite_api::start(&state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
