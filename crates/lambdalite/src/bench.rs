@@ -40,7 +40,7 @@ pub struct BenchArgs {
 struct Server {
     child: Child,
     base: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Drop for Server {
@@ -80,7 +80,7 @@ fn start_server() -> anyhow::Result<Server> {
     Ok(Server {
         child,
         base: format!("http://127.0.0.1:{port}"),
-        _dir: dir,
+        dir,
     })
 }
 
@@ -202,6 +202,122 @@ async fn floor_server() -> anyhow::Result<String> {
         }
     });
     Ok(format!("http://{addr}/"))
+}
+
+/// Asynchronous invocation: how many events per second are accepted
+/// durably at concurrency 32, and the delay from a 202 to the function
+/// starting (read from the function's own log).
+async fn async_figures(
+    http: &Arc<reqwest::Client>,
+    server: &Server,
+    seconds: u64,
+) -> anyhow::Result<(f64, Stats)> {
+    let base = &server.base;
+    let sink = zip_of(&[(
+        "app.py",
+        b"def handler(event, context):\n    return None\n",
+        0o644,
+    )])?;
+    create(
+        http,
+        base,
+        "bench-async-sink",
+        "python3.11",
+        "app.handler",
+        &sink,
+    )
+    .await?;
+    let url = format!("{base}/2015-03-31/functions/bench-async-sink/invocations");
+    let deadline = Instant::now() + Duration::from_secs(seconds.min(3));
+    let mut tasks = Vec::new();
+    for _ in 0..32 {
+        let (http, url) = (http.clone(), url.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                let r = http
+                    .post(&url)
+                    .header("X-Amz-Invocation-Type", "Event")
+                    .body("{}")
+                    .send()
+                    .await?;
+                if r.status().as_u16() != 202 {
+                    bail!("async invoke refused: {}", r.status());
+                }
+                n += 1;
+            }
+            anyhow::Ok(n)
+        }));
+    }
+    let started = Instant::now();
+    let mut accepted = 0u64;
+    for t in tasks {
+        accepted += t.await??;
+    }
+    let rate = accepted as f64 / started.elapsed().as_secs_f64();
+    // Let the burst drain before measuring the delay on a quiet queue.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let probe = zip_of(&[(
+        "app.py",
+        b"import time\ndef handler(event, context):\n    print('started', event['id'], int(time.time() * 1e6))\n",
+        0o644,
+    )])?;
+    create(
+        http,
+        base,
+        "bench-async-probe",
+        "python3.11",
+        "app.handler",
+        &probe,
+    )
+    .await?;
+    let url = format!("{base}/2015-03-31/functions/bench-async-probe/invocations");
+    let mut accepted_at = std::collections::HashMap::new();
+    for i in 0..100u32 {
+        let r = http
+            .post(&url)
+            .header("X-Amz-Invocation-Type", "Event")
+            .body(format!("{{\"id\":{i}}}"))
+            .send()
+            .await?;
+        let now_us = chrono::Utc::now().timestamp_micros();
+        if r.status().as_u16() == 202 {
+            accepted_at.insert(i, now_us);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let group = server
+        .dir
+        .path()
+        .join("logs")
+        .join("%2Faws%2Flambda%2Fbench-async-probe");
+    let mut delays = Vec::new();
+    for entry in std::fs::read_dir(&group)? {
+        let text = std::fs::read_to_string(entry?.path())?;
+        for line in text.lines() {
+            let v: serde_json::Value = serde_json::from_str(line)?;
+            let msg = v["message"].as_str().unwrap_or("");
+            let mut parts = msg.split_whitespace();
+            if parts.next() != Some("started") {
+                continue;
+            }
+            let (Some(id), Some(at)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            let (Ok(id), Ok(at)) = (id.parse::<u32>(), at.parse::<i64>()) else {
+                continue;
+            };
+            if let Some(acc) = accepted_at.get(&id) {
+                delays.push(Duration::from_micros((at - acc).max(0) as u64));
+            }
+        }
+    }
+    if delays.is_empty() {
+        bail!("no asynchronous invocation of the probe ran");
+    }
+    Ok((rate, stats(delays)))
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -366,6 +482,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         }
         cold.push(stats(samples));
     }
+    let (accept_rate, accept_delay) = async_figures(&http, &server, args.seconds).await?;
     let py_bare = bare_start(&args.python, &["-c", "pass"], args.cold);
     let node_bare = bare_start(&args.node, &["-e", "0"], args.cold);
 
@@ -420,8 +537,16 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         );
     }
     println!(
+        "| asynchronous accept to start of execution, python3.11 | {} | {} |",
+        fmt_us(accept_delay.p50),
+        fmt_us(accept_delay.p99)
+    );
+    println!(
         "\nThroughput, provided (Rust echo), concurrency 32: {throughput:.0} invokes/s over {} s",
         args.seconds
+    );
+    println!(
+        "Asynchronous accepts (durable, fsynced before the 202), concurrency 32: {accept_rate:.0} events/s"
     );
     Ok(())
 }
