@@ -154,7 +154,6 @@ pub async fn invoke(
     let config = state.version_to_run(&r)?;
     let ctx = client_context(&headers)?;
     let payload = check_payload(body)?;
-    let arn = invoked_arn(&state, &r);
     match kind {
         InvocationType::DryRun => {
             state.invoker.check_runtime(config.runtime.as_deref())?;
@@ -162,7 +161,7 @@ pub async fn invoke(
         }
         InvocationType::Event => {
             state.invoker.check_runtime(config.runtime.as_deref())?;
-            let _ = (arn, ctx);
+            // AWS passes client context to synchronous invocations only.
             let id = accept_event(&state, &r, payload).await?;
             let mut resp = StatusCode::ACCEPTED.into_response();
             if let Ok(v) = HeaderValue::from_str(&id) {
@@ -175,7 +174,7 @@ pub async fn invoke(
                 .invoker
                 .invoke(InvokeRequest {
                     config,
-                    invoked_arn: arn,
+                    invoked_arn: invoked_arn(&state, &r),
                     payload,
                     client_context: ctx,
                     tail,
