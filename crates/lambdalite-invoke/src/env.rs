@@ -8,11 +8,10 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use lambdalite_model::{FunctionConfig, Runtime, RuntimeFamily};
 use lambdalite_runtime_api::{Invocation, Outcome, RuntimeApi, RuntimeEvent};
-use tokio::process::Child;
 use tokio::sync::oneshot;
 
 use crate::logs::{EnvLog, LogWriter};
-use crate::sandbox::{kill_group, LaunchSpec, PeakMemory};
+use crate::sandbox::{LaunchSpec, NetworkMode, Process, SandboxError};
 use crate::{ms_since, InvokeError, InvokeRequest, InvokeResult, InvokerSettings};
 
 /// How long a runtime may take to initialise before its first `/next`.
@@ -30,8 +29,7 @@ enum State {
 }
 
 pub struct Environment {
-    child: Child,
-    memory: PeakMemory,
+    process: Process,
     api: RuntimeApi,
     log: EnvLog,
     state: State,
@@ -72,56 +70,60 @@ pub(crate) fn program_for(
     }
 }
 
+/// What starts an environment, with paths as the sandbox shows them, and
+/// whether a custom runtime's bootstrap exists.
 fn launch_spec(
     settings: &InvokerSettings,
     config: &FunctionConfig,
     runtime_api: &str,
     log_stream: &str,
-) -> Result<LaunchSpec, InvokeError> {
-    let task_root = settings.code_root.join(&config.code.sha256_hex);
+) -> Result<(LaunchSpec, bool), InvokeError> {
+    let code = settings.code_root.join(&config.code.sha256_hex);
     let opt_dir = (!config.layers.is_empty()).then(|| {
         settings
             .opt_root
             .join(lambdalite_model::layer::merged_key(&config.layers))
     });
-    let (mut program, _) = program_for(settings, config.runtime.as_deref(), Some(&task_root))?;
+    let (interpreter, _) = program_for(settings, config.runtime.as_deref(), Some(&code))?;
     let runtime = config.runtime.clone().unwrap_or_default();
     let family = Runtime::parse(&runtime).map(|r| r.family());
-    let runtime_dir = settings.runtime_dir.clone();
-    let (program, args, runtime_dir): (PathBuf, Vec<OsString>, PathBuf) = match family {
-        Some(RuntimeFamily::Python { .. }) => {
-            let dir = runtime_dir.join("python");
-            (
-                program,
-                vec!["-u".into(), dir.join("bootstrap.py").into_os_string()],
-                dir,
-            )
-        }
-        Some(RuntimeFamily::Node { .. }) => {
-            let dir = runtime_dir.join("nodejs");
-            (
-                program,
-                vec![dir.join("bootstrap.mjs").into_os_string()],
-                dir,
-            )
+    let host_runtime_dir = match family {
+        Some(RuntimeFamily::Python { .. }) => Some(settings.runtime_dir.join("python")),
+        Some(RuntimeFamily::Node { .. }) => Some(settings.runtime_dir.join("nodejs")),
+        _ => None,
+    };
+    // Where the environment sees its code, runtime folder and layers.
+    let view = settings
+        .sandbox
+        .view(&code, host_runtime_dir.as_deref(), opt_dir.as_deref());
+    let mut entrypoint_found = true;
+    let (program, args): (PathBuf, Vec<OsString>) = match (family, &view.runtime_dir) {
+        (Some(RuntimeFamily::Python { .. }), Some(dir)) => (
+            interpreter,
+            vec!["-u".into(), dir.join("bootstrap.py").into_os_string()],
+        ),
+        (Some(RuntimeFamily::Node { .. }), Some(dir)) => {
+            (interpreter, vec![dir.join("bootstrap.mjs").into_os_string()])
         }
         _ => {
-            // A custom runtime's bootstrap may come from a layer.
-            if !program.is_file() {
-                if let Some(opt_bootstrap) = opt_dir.as_ref().map(|o| o.join("bootstrap")) {
-                    if opt_bootstrap.is_file() {
-                        program = opt_bootstrap;
-                    }
-                }
-            }
-            (program, Vec::new(), task_root.clone())
+            // A custom runtime's bootstrap: the code's, else a layer's.
+            let program = if code.join("bootstrap").is_file() {
+                view.task_root.join("bootstrap")
+            } else if opt_dir
+                .as_ref()
+                .is_some_and(|o| o.join("bootstrap").is_file())
+            {
+                view.opt.join("bootstrap")
+            } else {
+                entrypoint_found = false;
+                view.task_root.join("bootstrap")
+            };
+            (program, Vec::new())
         }
     };
-    // Where the function's /opt is on this host (layers merged).
-    let opt = opt_dir
-        .as_ref()
-        .map_or_else(|| "/opt".to_string(), |o| o.display().to_string());
-    let root = task_root.display().to_string();
+    let runtime_dir = view.runtime_dir.clone().unwrap_or(view.task_root.clone());
+    let opt = view.opt.display().to_string();
+    let root = view.task_root.display().to_string();
     let region = settings.partition.region.clone();
     let mut env: Vec<(String, String)> = vec![
         (
@@ -176,15 +178,28 @@ fn launch_spec(
     if let Some(vars) = &config.environment {
         env.extend(vars.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
-    Ok(LaunchSpec {
+    let spec = LaunchSpec {
         program,
         args,
         env,
-        task_root,
-        opt_dir,
+        code,
+        runtime: host_runtime_dir,
+        layers: opt_dir.into_iter().collect(),
         memory_mb: config.memory_size,
         ephemeral_storage_mb: config.ephemeral_storage,
-    })
+    };
+    Ok((spec, entrypoint_found))
+}
+
+/// The network an environment gets: the function's own choice
+/// (`LAMBDALITE_NETWORK` among its variables), else the server's.
+fn network_mode(settings: &InvokerSettings, config: &FunctionConfig) -> NetworkMode {
+    config
+        .environment
+        .as_ref()
+        .and_then(|vars| vars.get("LAMBDALITE_NETWORK"))
+        .and_then(|v| NetworkMode::parse(v))
+        .unwrap_or_else(|| settings.sandbox.default_network())
 }
 
 fn log_stream_name(version: &str) -> String {
@@ -240,11 +255,17 @@ impl Environment {
         writer: LogWriter,
     ) -> Result<Environment, InvokeError> {
         let started = Instant::now();
-        let api = RuntimeApi::bind_loopback()
-            .await
+        let mut prepared = settings
+            .sandbox
+            .prepare(network_mode(settings, config))
+            .map_err(|e| InvokeError::Internal(format!("preparing an environment: {e}")))?;
+        let api = prepared
+            .runtime_api_listener()
+            .and_then(tokio::net::TcpListener::from_std)
+            .and_then(RuntimeApi::serve)
             .map_err(|e| InvokeError::Internal(format!("binding a Runtime API: {e}")))?;
         let stream = log_stream_name(&config.version);
-        let spec = launch_spec(settings, config, &api.address(), &stream)?;
+        let (spec, entrypoint_found) = launch_spec(settings, config, &api.address(), &stream)?;
         let (reader, writer_end) = std::io::pipe()
             .map_err(|e| InvokeError::Internal(format!("creating a log pipe: {e}")))?;
         let output = tokio::net::unix::pipe::Receiver::from_owned_fd(reader.into())
@@ -257,48 +278,49 @@ impl Environment {
                 program.display()
             ));
         }
+        // What the runtime writes while it starts belongs to the first
+        // invocation's tail.
+        log.begin_capture();
 
         let mut launch_error = None;
-        let is_provided = matches!(
-            config
-                .runtime
-                .as_deref()
-                .and_then(Runtime::parse)
-                .map(|r| r.family()),
-            Some(RuntimeFamily::Provided)
-        );
-        if is_provided && !spec.program.is_file() {
+        if !entrypoint_found {
             launch_error = Some((
                 "Runtime.InvalidEntrypoint".to_string(),
                 "Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"
                     .to_string(),
             ));
         }
-        let child = match launch_error {
-            Some(_) => None,
-            None => match settings.sandbox.spawn(&spec, writer_end) {
-                Ok(child) => Some(child),
-                Err(e) => {
-                    launch_error = Some((
-                        "Runtime.InvalidEntrypoint".to_string(),
-                        format!("fork/exec {}: {e}", spec.program.display()),
-                    ));
-                    None
+        let mut process = None;
+        if launch_error.is_none() {
+            let spawned = match prepared.spawn(&spec, writer_end) {
+                Ok(mut p) => p.started().await.map(|()| p),
+                Err(e) => Err(e),
+            };
+            match spawned {
+                Ok(p) => process = Some(p),
+                // The bootstrap can't be executed: the function's fault,
+                // reported to its first invocation.
+                Err(e @ SandboxError::Exec { .. }) => {
+                    launch_error = Some(("Runtime.InvalidEntrypoint".to_string(), e.to_string()));
                 }
-            },
-        };
-        let child = match child {
-            Some(c) => c,
+                Err(e) => {
+                    tracing::error!(function = %config.name, error = %e, "starting an environment");
+                    return Err(InvokeError::Internal(format!("starting an environment: {e}")));
+                }
+            }
+        }
+        let process = match process {
+            Some(p) => p,
             // A stand-in that has already exited, so the environment is dead.
-            None => tokio::process::Command::new("/bin/true")
-                .env_clear()
-                .spawn()
-                .map_err(|e| InvokeError::Internal(format!("starting /bin/true: {e}")))?,
+            None => Process::from_child(
+                tokio::process::Command::new("/bin/true")
+                    .env_clear()
+                    .spawn()
+                    .map_err(|e| InvokeError::Internal(format!("starting /bin/true: {e}")))?,
+            ),
         };
-        let memory = PeakMemory::open(child.id());
         Ok(Environment {
-            child,
-            memory,
+            process,
             api,
             log,
             state: State::Starting,
@@ -327,10 +349,10 @@ impl Environment {
     /// Ends the environment and every process it started.
     pub fn kill(mut self) {
         self.state = State::Dead;
-        kill_group(&mut self.child);
-        let mut child = self.child;
+        self.process.kill();
+        let mut process = self.process;
         tokio::spawn(async move {
-            let _ = child.wait().await;
+            let _ = process.wait().await;
         });
     }
 
@@ -341,8 +363,14 @@ impl Environment {
         let timeout = Duration::from_secs(u64::from(req.config.timeout));
         let cold = self.state == State::Starting;
         let tail = req.tail;
-        if tail {
-            self.log.begin_capture();
+        // A cold start's tail includes what the runtime logged while it
+        // started (captured since the start).
+        match (cold, tail) {
+            (false, true) => self.log.begin_capture(),
+            (true, false) => {
+                self.log.end_capture();
+            }
+            _ => {}
         }
 
         let (reply_tx, reply_rx) = oneshot::channel();
@@ -411,6 +439,13 @@ impl Environment {
             }
             Ending::Exited(how) => {
                 self.state = State::Dead;
+                if self.process.oom_killed() {
+                    tracing::warn!(
+                        function = %req.config.name,
+                        memory_size = req.config.memory_size,
+                        "the environment ran out of memory and was killed"
+                    );
+                }
                 let message = format!("RequestId: {request_id} Error: {how}");
                 self.log.platform(&message);
                 self.log.platform("Runtime.ExitError");
@@ -452,7 +487,7 @@ impl Environment {
             }
         };
         self.log.platform(&format!("END RequestId: {request_id}"));
-        let memory = self.memory.read_mb().unwrap_or(0);
+        let memory = self.process.max_memory_used_mb().unwrap_or(0);
         let billed = (duration_ms + init_ms.unwrap_or(0.0)).ceil().max(1.0) as u64;
         let mut report = format!(
             "REPORT RequestId: {request_id}\tDuration: {duration_ms:.2} ms\tBilled Duration: {billed} ms\tMemory Size: {} MB\tMax Memory Used: {memory} MB\t",
@@ -493,8 +528,8 @@ impl Environment {
                     self.state = State::Dead;
                     // The runtime exits after reporting; give its last
                     // words a moment to reach the log.
-                    let _ = tokio::time::timeout(Duration::from_millis(200), self.child.wait()).await;
-                    kill_group(&mut self.child);
+                    let _ = tokio::time::timeout(Duration::from_millis(200), self.process.wait()).await;
+                    self.process.kill();
                     let kind = error_type.clone().unwrap_or_else(|| "Runtime.Unknown".into());
                     self.log.sync();
                     self.log.platform(&format!(
@@ -508,7 +543,7 @@ impl Environment {
                     Err(Ending::Exited("Runtime API closed".into()))
                 }
             },
-            status = self.child.wait() => {
+            status = self.process.wait() => {
                 self.state = State::Dead;
                 let how = exit_reason(status);
                 self.log.sync();
@@ -520,7 +555,7 @@ impl Environment {
             }
             _ = &mut limit => {
                 self.state = State::Dead;
-                kill_group(&mut self.child);
+                self.process.kill();
                 self.log.platform(&format!(
                     "INIT_REPORT Init Duration: {:.2} ms\tPhase: init\tStatus: timeout",
                     ms_since(self.started)
@@ -551,7 +586,7 @@ impl Environment {
                         }
                     };
                 }
-                status = self.child.wait() => {
+                status = self.process.wait() => {
                     self.state = State::Dead;
                     // An answer may have raced the exit.
                     if let Ok(o) = reply.try_recv() {
@@ -562,7 +597,7 @@ impl Environment {
                 ev = self.api.events.recv() => {
                     if let Some(RuntimeEvent::InitError { error_type, body }) = ev {
                         self.state = State::Dead;
-                        kill_group(&mut self.child);
+                        self.process.kill();
                         return Ending::InitFailed(body, error_type);
                     }
                     if ev.is_none() {
@@ -572,7 +607,7 @@ impl Environment {
                 }
                 _ = &mut limit => {
                     self.state = State::Dead;
-                    kill_group(&mut self.child);
+                    self.process.kill();
                     return Ending::TimedOut;
                 }
             }
