@@ -102,9 +102,10 @@ fn launch_spec(
             interpreter,
             vec!["-u".into(), dir.join("bootstrap.py").into_os_string()],
         ),
-        (Some(RuntimeFamily::Node { .. }), Some(dir)) => {
-            (interpreter, vec![dir.join("bootstrap.mjs").into_os_string()])
-        }
+        (Some(RuntimeFamily::Node { .. }), Some(dir)) => (
+            interpreter,
+            vec![dir.join("bootstrap.mjs").into_os_string()],
+        ),
         _ => {
             // A custom runtime's bootstrap: the code's, else a layer's.
             let program = if code.join("bootstrap").is_file() {
@@ -305,7 +306,9 @@ impl Environment {
                 }
                 Err(e) => {
                     tracing::error!(function = %config.name, error = %e, "starting an environment");
-                    return Err(InvokeError::Internal(format!("starting an environment: {e}")));
+                    return Err(InvokeError::Internal(format!(
+                        "starting an environment: {e}"
+                    )));
                 }
             }
         }

@@ -3,6 +3,6 @@
 //! this re-exports what the invoker uses.
 
 pub use lambdalite_sandbox::{
-    choose, LaunchSpec, Namespaces, NamespacesConfig, NetworkMode, PlainProcess, Prepared,
-    Process, Sandbox, SandboxError, SandboxKind, View,
+    choose, LaunchSpec, Namespaces, NamespacesConfig, NetworkMode, PlainProcess, Prepared, Process,
+    Sandbox, SandboxError, SandboxKind, View,
 };

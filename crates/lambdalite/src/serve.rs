@@ -135,9 +135,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         interpreters,
         sandbox,
         account_concurrency: args.account_concurrency,
-        memory_reserve_mb: args.memory_reserve_mb.unwrap_or_else(|| {
-            lambdalite_invoke::host_total_mb().map_or(0, |total| total / 10)
-        }),
+        memory_reserve_mb: args
+            .memory_reserve_mb
+            .unwrap_or_else(|| lambdalite_invoke::host_total_mb().map_or(0, |total| total / 10)),
     })
     .context("starting the invoker")?;
     let (queue, pending) = AsyncQueue::open(&layout.database())
