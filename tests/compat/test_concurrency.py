@@ -95,3 +95,37 @@ def test_account_limit_under_parallel_load(small_account):
     assert "ConcurrentInvocationLimitExceeded" in results
     # Once they are done, capacity is back.
     assert lam.invoke(FunctionName=name, Payload=b"{}")["StatusCode"] == 200
+
+
+def mem_available_mb():
+    for line in open("/proc/meminfo"):
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) // 1024
+    raise AssertionError("no MemAvailable")
+
+
+def test_host_memory_is_respected():
+    # Keep all but ~1 GB of the host's available memory in reserve: a small
+    # function fits, a 2 GB one can't, even after idle environments go.
+    d = tempfile.mkdtemp(prefix="lambdalite-test-")
+    reserve = mem_available_mb() - 1000
+    s = Server(d, extra_env={"LAMBDALITE_MEMORY_RESERVE_MB": str(reserve)}).start()
+    try:
+        lam = s.client()
+        small = unique("mem")
+        create(lam, small, zip_bytes=SLEEPER, MemorySize=128)
+        assert lam.invoke(FunctionName=small, Payload=b"{}")["StatusCode"] == 200
+        big = unique("mem")
+        create(lam, big, zip_bytes=SLEEPER, MemorySize=2048)
+        with pytest.raises(ClientError) as e:
+            lam.invoke(FunctionName=big, Payload=b"{}")
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+        assert e.value.response["Error"]["Code"] == "TooManyRequestsException"
+        # Making room stopped the small function's idle environment.
+        again = lam.invoke(FunctionName=small, Payload=b"{}", LogType="Tail")
+        import base64
+
+        assert "Init Duration" in base64.b64decode(again["LogResult"]).decode()
+    finally:
+        s.stop()
+        shutil.rmtree(d, ignore_errors=True)

@@ -32,6 +32,7 @@ async fn start() -> Server {
         interpreters: Interpreters::discover(),
         sandbox: Arc::new(PlainProcess),
         account_concurrency: 1000,
+        memory_reserve_mb: 0,
     })
     .unwrap();
     let (queue, pending) = AsyncQueue::open(&layout.database()).unwrap();

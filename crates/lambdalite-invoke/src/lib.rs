@@ -43,6 +43,25 @@ pub struct InvokerSettings {
     pub sandbox: Arc<dyn Sandbox>,
     /// The account's concurrency limit.
     pub account_concurrency: u32,
+    /// Memory (MB) the host keeps free: no environment starts that would
+    /// leave less available.
+    pub memory_reserve_mb: u64,
+}
+
+/// The host's available memory in MB (`MemAvailable`).
+pub fn host_available_mb() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
+}
+
+/// The host's total memory in MB (`MemTotal`).
+pub fn host_total_mb() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
 }
 
 /// One invocation as the API hands it over.
@@ -87,6 +106,8 @@ pub enum InvokeError {
 /// The environments of one function version (one revision of it).
 struct Pool {
     revision: String,
+    /// MemorySize of this version's environments.
+    memory_mb: u32,
     idle: Mutex<Vec<Environment>>,
     retired: std::sync::atomic::AtomicBool,
     stats: Arc<VersionStats>,
@@ -179,6 +200,7 @@ impl Invoker {
         }
         let pool = Arc::new(Pool {
             revision: config.revision_id.clone(),
+            memory_mb: config.memory_size,
             idle: Mutex::new(Vec::new()),
             retired: Default::default(),
             stats: self.version_stats(&config.name, &config.version),
@@ -271,6 +293,7 @@ impl Invoker {
         let mut env = match warm {
             Some(env) => env,
             None => {
+                self.make_room(req.config.memory_size)?;
                 self.warn_nearest_version(&req.config);
                 Environment::start(&self.settings, &req.config, self.log_writer.clone()).await?
             }
@@ -291,6 +314,60 @@ impl Invoker {
             env.kill();
         }
         Ok(result)
+    }
+
+    /// Makes sure the host can take a new environment of `memory_mb`
+    /// without being pushed into swap or the OOM killer: when free memory
+    /// would fall below the reserve, the longest-idle environments are
+    /// stopped first; when that is not enough, the invocation is throttled.
+    fn make_room(&self, memory_mb: u32) -> Result<(), InvokeError> {
+        let reserve = self.settings.memory_reserve_mb;
+        let fits = |available: u64| available >= u64::from(memory_mb) + reserve;
+        let Some(available) = host_available_mb() else {
+            return Ok(());
+        };
+        if fits(available) {
+            return Ok(());
+        }
+        // Longest idle first, until the memory they hold covers the gap.
+        let mut candidates: Vec<(Duration, Arc<Pool>)> = Vec::new();
+        for pool in lock(&self.pools).values() {
+            for env in lock(&pool.idle).iter() {
+                candidates.push((env.idle_for(), pool.clone()));
+            }
+        }
+        candidates.sort_by(|a, b| b.0.cmp(&a.0));
+        let mut freed = 0u64;
+        let needed = u64::from(memory_mb) + reserve - available;
+        for (_, pool) in candidates {
+            if freed >= needed {
+                break;
+            }
+            let oldest = {
+                let mut idle = lock(&pool.idle);
+                let at = idle
+                    .iter()
+                    .enumerate()
+                    .max_by_key(|(_, e)| e.idle_for())
+                    .map(|(i, _)| i);
+                at.map(|i| idle.remove(i))
+            };
+            if let Some(env) = oldest {
+                env.kill();
+                freed += u64::from(pool.memory_mb);
+            }
+        }
+        if freed >= needed {
+            tracing::info!(freed_mb = freed, "stopped idle environments to make room");
+            return Ok(());
+        }
+        tracing::warn!(
+            available_mb = available,
+            wanted_mb = memory_mb,
+            reserve_mb = reserve,
+            "not enough memory on the host for another environment"
+        );
+        Err(InvokeError::Throttled(admission::Throttle::Account))
     }
 
     /// Logs once per runtime when it runs on another interpreter version.

@@ -42,6 +42,7 @@ fn setup(dir: &Path, keep_warm: Duration) -> (Arc<Invoker>, Arc<FunctionConfig>)
         interpreters: Interpreters::default(),
         sandbox: Arc::new(PlainProcess),
         account_concurrency: 1000,
+        memory_reserve_mb: 0,
     })
     .unwrap();
     let marker = dir.join("grandchild.pid").display().to_string();
