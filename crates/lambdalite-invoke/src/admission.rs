@@ -98,7 +98,10 @@ impl Admission {
     pub fn try_acquire(self: &Arc<Self>, function: &str) -> Result<Permit, Throttle> {
         let mut st = self.lock();
         if let Some(&reserved) = st.reserved.get(function) {
-            let running = st.reserved_in_flight.entry(function.to_string()).or_insert(0);
+            let running = st
+                .reserved_in_flight
+                .entry(function.to_string())
+                .or_insert(0);
             if *running >= reserved {
                 return Err(Throttle::Reserved);
             }
@@ -153,7 +156,9 @@ mod tests {
         let mut held = Vec::new();
         let mut seed = 12345u64;
         for _ in 0..10_000 {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             if seed >> 63 == 0 {
                 if let Ok(p) = a.try_acquire(["a", "b", "c"][(seed % 3) as usize]) {
                     held.push(p);

@@ -336,7 +336,7 @@ impl Invoker {
                 candidates.push((env.idle_for(), pool.clone()));
             }
         }
-        candidates.sort_by(|a, b| b.0.cmp(&a.0));
+        candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
         let mut freed = 0u64;
         let needed = u64::from(memory_mb) + reserve - available;
         for (_, pool) in candidates {
