@@ -106,6 +106,27 @@ fn wire(e: &LambdaError) -> (StatusCode, &'static str, &'static str) {
             "InvalidRuntimeException",
             "Message",
         ),
+        E::MissingAuthenticationToken(_) => (
+            StatusCode::FORBIDDEN,
+            "MissingAuthenticationTokenException",
+            "message",
+        ),
+        E::IncompleteSignature(_) => (
+            StatusCode::FORBIDDEN,
+            "IncompleteSignatureException",
+            "message",
+        ),
+        E::UnrecognizedClient(_) => (
+            StatusCode::FORBIDDEN,
+            "UnrecognizedClientException",
+            "message",
+        ),
+        E::InvalidSignature(_) => (
+            StatusCode::FORBIDDEN,
+            "InvalidSignatureException",
+            "message",
+        ),
+        E::AccessDenied(_) => (StatusCode::FORBIDDEN, "AccessDeniedException", "Message"),
         E::Service(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "ServiceException",

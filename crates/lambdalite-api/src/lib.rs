@@ -14,6 +14,7 @@ mod event_config;
 mod extract;
 mod functions;
 mod invoke;
+mod provisioned;
 mod layers;
 mod versions;
 
@@ -55,6 +56,9 @@ pub fn start(state: &Arc<AppState>) {
                 .invoker
                 .admission()
                 .set_reserved(&f.latest.name, Some(n));
+        }
+        for (qualifier, c) in &f.provisioned {
+            provisioned::apply(state, &f, qualifier, c.requested);
         }
     }
     tokio::spawn(state.async_runner.clone().run(state.clone()));
@@ -122,6 +126,12 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(
             "/2019-09-30/functions/{name}/concurrency",
             get(concurrency::get),
+        )
+        .route(
+            "/2019-09-30/functions/{name}/provisioned-concurrency",
+            axum::routing::put(provisioned::put)
+                .get(provisioned::get_or_list)
+                .delete(provisioned::delete),
         )
         .route(
             "/2019-09-25/functions/{name}/event-invoke-config",

@@ -77,6 +77,7 @@ fn launch_spec(
     config: &FunctionConfig,
     runtime_api: &str,
     log_stream: &str,
+    init_type: &str,
 ) -> Result<(LaunchSpec, bool), InvokeError> {
     let code = settings.code_root.join(&config.code.sha256_hex);
     let opt_dir = (!config.layers.is_empty()).then(|| {
@@ -148,7 +149,7 @@ fn launch_spec(
         ("AWS_LAMBDA_FUNCTION_VERSION".into(), config.version.clone()),
         ("AWS_LAMBDA_LOG_GROUP_NAME".into(), config.log_group()),
         ("AWS_LAMBDA_LOG_STREAM_NAME".into(), log_stream.into()),
-        ("AWS_LAMBDA_INITIALIZATION_TYPE".into(), "on-demand".into()),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE".into(), init_type.into()),
         ("TZ".into(), ":UTC".into()),
         ("LANG".into(), "en_US.UTF-8".into()),
         (
@@ -254,6 +255,7 @@ impl Environment {
         settings: &InvokerSettings,
         config: &FunctionConfig,
         writer: LogWriter,
+        init_type: &str,
     ) -> Result<Environment, InvokeError> {
         let started = Instant::now();
         let mut prepared = settings
@@ -266,7 +268,8 @@ impl Environment {
             .and_then(RuntimeApi::serve)
             .map_err(|e| InvokeError::Internal(format!("binding a Runtime API: {e}")))?;
         let stream = log_stream_name(&config.version);
-        let (spec, entrypoint_found) = launch_spec(settings, config, &api.address(), &stream)?;
+        let (spec, entrypoint_found) =
+            launch_spec(settings, config, &api.address(), &stream, init_type)?;
         let (reader, writer_end) = std::io::pipe()
             .map_err(|e| InvokeError::Internal(format!("creating a log pipe: {e}")))?;
         let output = tokio::net::unix::pipe::Receiver::from_owned_fd(reader.into())
@@ -518,6 +521,29 @@ impl Environment {
     }
 
     /// Waits for the bootstrap's first `/next`.
+    /// Initialises a new environment ahead of any invocation (provisioned
+    /// concurrency). Returns whether it is ready; what the runtime logged
+    /// while starting stays in the log, not in a later invocation's tail.
+    pub(crate) async fn initialize(&mut self) -> bool {
+        if self.state != State::Starting {
+            return self.state == State::Ready;
+        }
+        if self.launch_error.is_some() {
+            self.state = State::Dead;
+            return false;
+        }
+        let ready = self.await_init().await.is_ok();
+        self.log.sync();
+        self.log.end_capture();
+        if ready {
+            self.log.platform(&format!(
+                "INIT_REPORT Init Duration: {:.2} ms\tPhase: init\tStatus: success",
+                ms_since(self.started)
+            ));
+        }
+        ready
+    }
+
     async fn await_init(&mut self) -> Result<(), Ending> {
         let limit = tokio::time::sleep(INIT_LIMIT.saturating_sub(self.started.elapsed()));
         tokio::pin!(limit);

@@ -48,6 +48,33 @@ pub struct InvokerSettings {
     pub memory_reserve_mb: u64,
 }
 
+/// Runs futures concurrently (on the calling task) and collects their
+/// outputs, in the order they finish.
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
+    let mut pending: Vec<Option<std::pin::Pin<Box<F>>>> =
+        futures.map(|f| Some(Box::pin(f))).collect();
+    let mut out = Vec::with_capacity(pending.len());
+    std::future::poll_fn(|cx| {
+        for slot in pending.iter_mut() {
+            if let Some(f) = slot {
+                if let std::task::Poll::Ready(v) = f.as_mut().poll(cx) {
+                    out.push(v);
+                    *slot = None;
+                }
+            }
+        }
+        if pending.iter().all(Option::is_none) {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    out
+}
+
 /// The host's available memory in MB (`MemAvailable`).
 pub fn host_available_mb() -> Option<u64> {
     let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
@@ -105,6 +132,15 @@ pub enum InvokeError {
 
 /// The environments of one function version (one revision of it).
 struct Pool {
+    /// Initialised environments kept for provisioned concurrency (never
+    /// reaped), used before any other.
+    provisioned: Mutex<Vec<Environment>>,
+    /// How many provisioned environments there should be.
+    provisioned_target: std::sync::atomic::AtomicU32,
+    /// How many there are (idle in `provisioned`, running, or starting).
+    provisioned_live: std::sync::atomic::AtomicU32,
+    /// How many of those have finished initialising.
+    provisioned_ready: std::sync::atomic::AtomicU32,
     revision: String,
     /// MemorySize of this version's environments.
     memory_mb: u32,
@@ -133,7 +169,11 @@ impl Pool {
     fn retire(&self) -> Vec<Environment> {
         self.retired
             .store(true, std::sync::atomic::Ordering::SeqCst);
-        std::mem::take(&mut *lock(&self.idle))
+        self.provisioned_target
+            .store(0, std::sync::atomic::Ordering::SeqCst);
+        let mut all = std::mem::take(&mut *lock(&self.idle));
+        all.append(&mut lock(&self.provisioned));
+        all
     }
 }
 
@@ -143,6 +183,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Runs invocations.
 pub struct Invoker {
+    /// Itself, for work it hands to background tasks.
+    me: std::sync::Weak<Invoker>,
     settings: InvokerSettings,
     log_writer: logs::LogWriter,
     pools: Mutex<HashMap<(String, String), Arc<Pool>>>,
@@ -158,7 +200,8 @@ impl Invoker {
         std::fs::create_dir_all(&settings.logs_root)?;
         let log_writer = logs::LogWriter::start(settings.logs_root.clone());
         let admission = admission::Admission::new(settings.account_concurrency);
-        let invoker = Arc::new(Invoker {
+        let invoker = Arc::new_cyclic(|me| Invoker {
+            me: me.clone(),
             settings,
             log_writer,
             pools: Mutex::new(HashMap::new()),
@@ -199,6 +242,10 @@ impl Invoker {
             }
         }
         let pool = Arc::new(Pool {
+            provisioned: Mutex::new(Vec::new()),
+            provisioned_target: Default::default(),
+            provisioned_live: Default::default(),
+            provisioned_ready: Default::default(),
             revision: config.revision_id.clone(),
             memory_mb: config.memory_size,
             idle: Mutex::new(Vec::new()),
@@ -289,15 +336,24 @@ impl Invoker {
             .try_acquire(&req.config.name)
             .map_err(InvokeError::Throttled)?;
         let pool = self.pool_for(&req.config);
-        let warm = lock(&pool.idle).pop();
+        let provisioned = lock(&pool.provisioned).pop();
+        let from_provisioned = provisioned.is_some();
+        let warm = provisioned.or_else(|| lock(&pool.idle).pop());
         let mut env = match warm {
             Some(env) => env,
             None => {
                 self.make_room(req.config.memory_size)?;
                 self.warn_nearest_version(&req.config);
-                Environment::start(&self.settings, &req.config, self.log_writer.clone()).await?
+                Environment::start(
+                    &self.settings,
+                    &req.config,
+                    self.log_writer.clone(),
+                    "on-demand",
+                )
+                .await?
             }
         };
+        let req_config = req.config.clone();
         let result = env.run(req).await;
         pool.stats
             .invocations
@@ -307,13 +363,120 @@ impl Invoker {
                 .errors
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
-        if env.is_reusable() && !pool.retired.load(std::sync::atomic::Ordering::SeqCst) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let reusable = env.is_reusable() && !pool.retired.load(SeqCst);
+        if from_provisioned {
+            let keep = pool.provisioned_live.load(SeqCst) <= pool.provisioned_target.load(SeqCst);
+            if reusable && keep {
+                lock(&pool.provisioned).push(env);
+                return Ok(result);
+            }
+            // One provisioned environment fewer; start a replacement if
+            // the target still wants it.
+            pool.provisioned_live.fetch_sub(1, SeqCst);
+            pool.provisioned_ready.fetch_sub(1, SeqCst);
+            if !reusable && !pool.retired.load(SeqCst) {
+                if let Some(me) = self.me.upgrade() {
+                    let config = req_config.clone();
+                    let pool = pool.clone();
+                    tokio::spawn(async move { me.fill_provisioned(&pool, &config).await });
+                }
+            }
+        }
+        if reusable {
             env.touch();
             lock(&pool.idle).push(env);
         } else {
             env.kill();
         }
         Ok(result)
+    }
+
+    /// Keeps `count` initialised environments of a published version
+    /// (provisioned concurrency), starting or stopping some as needed.
+    /// Returns once the target is reached (or what could be started is).
+    pub async fn provision(&self, config: Arc<FunctionConfig>, count: u32) {
+        let pool = self.pool_for(&config);
+        pool.provisioned_target
+            .store(count, std::sync::atomic::Ordering::SeqCst);
+        // Stop what is above the target.
+        loop {
+            use std::sync::atomic::Ordering::SeqCst;
+            if pool.provisioned_live.load(SeqCst) <= count {
+                break;
+            }
+            let Some(env) = lock(&pool.provisioned).pop() else {
+                break;
+            };
+            pool.provisioned_live.fetch_sub(1, SeqCst);
+            pool.provisioned_ready.fetch_sub(1, SeqCst);
+            env.kill();
+        }
+        self.fill_provisioned(&pool, &config).await;
+    }
+
+    /// Starts provisioned environments until the pool has its target.
+    async fn fill_provisioned(&self, pool: &Arc<Pool>, config: &Arc<FunctionConfig>) {
+        use std::sync::atomic::Ordering::SeqCst;
+        loop {
+            let live = pool.provisioned_live.load(SeqCst);
+            let target = pool.provisioned_target.load(SeqCst);
+            if live >= target || pool.retired.load(SeqCst) {
+                return;
+            }
+            let missing = target - live;
+            pool.provisioned_live.fetch_add(missing, SeqCst);
+            let starts = (0..missing).map(|_| async {
+                if self.make_room(config.memory_size).is_err() {
+                    return None;
+                }
+                let mut env = Environment::start(
+                    &self.settings,
+                    config,
+                    self.log_writer.clone(),
+                    "provisioned-concurrency",
+                )
+                .await
+                .ok()?;
+                if env.initialize().await {
+                    Some(env)
+                } else {
+                    env.kill();
+                    None
+                }
+            });
+            let started = futures_join_all(starts).await;
+            let mut failed = 0;
+            for env in started {
+                match env {
+                    Some(env) => {
+                        lock(&pool.provisioned).push(env);
+                        pool.provisioned_ready.fetch_add(1, SeqCst);
+                    }
+                    None => failed += 1,
+                }
+            }
+            if failed > 0 {
+                pool.provisioned_live.fetch_sub(failed, SeqCst);
+                tracing::warn!(function = %config.name, version = %config.version, failed, "provisioned environments failed to start");
+                return;
+            }
+        }
+    }
+
+    /// Provisioned environments of a version that are initialised and
+    /// available.
+    pub fn provisioned_ready(&self, name: &str, version: &str) -> u32 {
+        lock(&self.pools)
+            .get(&(name.to_string(), version.to_string()))
+            .map_or(0, |p| {
+                p.provisioned_ready
+                    .load(std::sync::atomic::Ordering::SeqCst)
+                    .min(
+                        p.provisioned_target
+                            .load(std::sync::atomic::Ordering::SeqCst),
+                    )
+            })
     }
 
     /// Makes sure the host can take a new environment of `memory_mb`

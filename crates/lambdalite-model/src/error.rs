@@ -50,6 +50,22 @@ pub enum LambdaError {
     /// `InvalidRuntimeException` (502): the runtime can't run here.
     #[error("{0}")]
     InvalidRuntime(String),
+    /// `MissingAuthenticationTokenException` (403): the request is not signed.
+    #[error("{0}")]
+    MissingAuthenticationToken(String),
+    /// `IncompleteSignatureException` (403): the signature is malformed.
+    #[error("{0}")]
+    IncompleteSignature(String),
+    /// `UnrecognizedClientException` (403): an unknown access key or
+    /// session token.
+    #[error("{0}")]
+    UnrecognizedClient(String),
+    /// `InvalidSignatureException` (403): a wrong or expired signature.
+    #[error("{0}")]
+    InvalidSignature(String),
+    /// `AccessDeniedException` (403): the caller may not do this.
+    #[error("{0}")]
+    AccessDenied(String),
     /// `ServiceException` (500): lambdalite failed. Holds the detail, which is
     /// logged and never sent.
     #[error("{0}")]

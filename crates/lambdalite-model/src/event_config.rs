@@ -27,3 +27,10 @@ impl EventInvokeConfig {
             .unwrap_or(DEFAULT_MAX_EVENT_AGE_S)
     }
 }
+
+/// A provisioned concurrency config of a version or alias, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvisionedConfig {
+    pub requested: u32,
+    pub last_modified: String,
+}

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use lambdalite_model::config::{CodeRef, FunctionConfig};
-use lambdalite_model::event_config::EventInvokeConfig;
+use lambdalite_model::event_config::{EventInvokeConfig, ProvisionedConfig};
 use lambdalite_model::layer::LayerVersion;
 use lambdalite_model::{Alias, LambdaError};
 
@@ -37,6 +37,8 @@ pub struct FunctionRecord {
     /// Asynchronous invocation settings by qualifier (`$LATEST`, a version
     /// or an alias).
     pub event_configs: BTreeMap<String, Arc<EventInvokeConfig>>,
+    /// Provisioned concurrency by qualifier (a version or an alias).
+    pub provisioned: BTreeMap<String, ProvisionedConfig>,
 }
 
 impl FunctionRecord {
@@ -67,6 +69,8 @@ pub enum Change {
     SetReservedConcurrency(Option<u32>),
     PutEventConfig(String, EventInvokeConfig),
     DeleteEventConfig(String),
+    PutProvisioned(String, ProvisionedConfig),
+    DeleteProvisioned(String),
 }
 
 /// A layer and its versions.

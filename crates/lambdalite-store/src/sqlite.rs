@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use lambdalite_model::config::{CodeRef, FunctionConfig, LATEST};
-use lambdalite_model::event_config::EventInvokeConfig;
+use lambdalite_model::event_config::{EventInvokeConfig, ProvisionedConfig};
 use lambdalite_model::layer::LayerVersion;
 use lambdalite_model::{Alias, LambdaError};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -33,6 +33,12 @@ CREATE TABLE IF NOT EXISTS aliases (
     PRIMARY KEY (function, name)
 );
 CREATE TABLE IF NOT EXISTS event_invoke_configs (
+    function  TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+    qualifier TEXT NOT NULL,
+    config    TEXT NOT NULL,
+    PRIMARY KEY (function, qualifier)
+);
+CREATE TABLE IF NOT EXISTS provisioned_configs (
     function  TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
     qualifier TEXT NOT NULL,
     config    TEXT NOT NULL,
@@ -157,6 +163,23 @@ fn load(conn: &Connection) -> Result<Cache, StoreError> {
             .or_default()
             .insert(name, Arc::new(alias));
     }
+    let mut provisioned: BTreeMap<String, BTreeMap<String, ProvisionedConfig>> = BTreeMap::new();
+    let mut stmt = conn.prepare("SELECT function, qualifier, config FROM provisioned_configs")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (function, qualifier, config) = row?;
+        let c: ProvisionedConfig = parse(&function, &config)?;
+        provisioned
+            .entry(function)
+            .or_default()
+            .insert(qualifier, c);
+    }
     for (name, (tags, last_version, reserved_concurrency)) in partial {
         let Some(l) = latest.remove(&name) else {
             continue;
@@ -171,6 +194,7 @@ fn load(conn: &Connection) -> Result<Cache, StoreError> {
                 last_version,
                 reserved_concurrency,
                 event_configs: event_configs.remove(&name).unwrap_or_default(),
+                provisioned: provisioned.remove(&name).unwrap_or_default(),
             }),
         );
     }
@@ -277,6 +301,12 @@ fn apply(record: &FunctionRecord, changes: &[Change]) -> FunctionRecord {
             Change::DeleteEventConfig(q) => {
                 next.event_configs.remove(q);
             }
+            Change::PutProvisioned(q, c) => {
+                next.provisioned.insert(q.clone(), c.clone());
+            }
+            Change::DeleteProvisioned(q) => {
+                next.provisioned.remove(q);
+            }
         }
     }
     next
@@ -336,6 +366,7 @@ impl Store for SqliteStore {
             last_version,
             reserved_concurrency: None,
             event_configs: BTreeMap::new(),
+            provisioned: BTreeMap::new(),
         });
         self.write().functions.insert(name, record.clone());
         Ok(record)
@@ -398,6 +429,18 @@ impl Store for SqliteStore {
                 Change::DeleteEventConfig(q) => {
                     tx.execute(
                         "DELETE FROM event_invoke_configs WHERE function = ?1 AND qualifier = ?2",
+                        params![name, q],
+                    )?;
+                }
+                Change::PutProvisioned(q, c) => {
+                    tx.execute(
+                        "INSERT OR REPLACE INTO provisioned_configs (function, qualifier, config) VALUES (?1, ?2, ?3)",
+                        params![name, q, to_json(c)],
+                    )?;
+                }
+                Change::DeleteProvisioned(q) => {
+                    tx.execute(
+                        "DELETE FROM provisioned_configs WHERE function = ?1 AND qualifier = ?2",
                         params![name, q],
                     )?;
                 }

@@ -9,10 +9,9 @@ use std::time::Duration;
 
 use lambdalite_api::async_events::{AsyncRunner, AsyncSettings};
 use lambdalite_api::AppState;
-use lambdalite_invoke::sandbox::{self, NamespacesConfig, NetworkMode, SandboxKind};
-use lambdalite_invoke::{Interpreters, Invoker, InvokerSettings};
-use lambdalite_model::Partition;
 use lambdalite_store::queue::AsyncQueue;
+use lambdalite_invoke::{Interpreters, Invoker, InvokerSettings, PlainProcess};
+use lambdalite_model::Partition;
 use lambdalite_store::{CodeStore, Layout, SqliteStore};
 
 #[derive(Debug, clap::Args)]
@@ -47,28 +46,6 @@ pub struct ServeArgs {
     /// of the host's memory).
     #[arg(long, env = "LAMBDALITE_MEMORY_RESERVE_MB")]
     memory_reserve_mb: Option<u64>,
-    /// How environments are isolated: `namespaces` (Linux namespaces,
-    /// cgroups and seccomp; needs root), `none` (plain processes), or `auto`
-    /// (namespaces where the host allows them, else plain processes).
-    #[arg(long, env = "LAMBDALITE_SANDBOX", default_value = "auto", value_parser = parse_sandbox)]
-    sandbox: SandboxKind,
-    /// What a function's network reaches, unless it chooses with its
-    /// LAMBDALITE_NETWORK variable: `default` (the host and beyond) or
-    /// `none` (its own loopback only).
-    #[arg(long, env = "LAMBDALITE_NETWORK", default_value = "default", value_parser = parse_network)]
-    network: NetworkMode,
-    /// vCPUs per 1,769 MB of function memory (AWS: 1); 0 turns the CPU
-    /// limit off.
-    #[arg(long, env = "LAMBDALITE_CPU_SCALE", default_value_t = 1.0)]
-    cpu_scale: f64,
-}
-
-fn parse_sandbox(s: &str) -> Result<SandboxKind, String> {
-    SandboxKind::parse(s).ok_or_else(|| format!("{s:?} is not one of auto, namespaces, none"))
-}
-
-fn parse_network(s: &str) -> Result<NetworkMode, String> {
-    NetworkMode::parse(s).ok_or_else(|| format!("{s:?} is not one of default, none"))
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -86,7 +63,42 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     runtime.block_on(serve(args))
 }
 
+/// The keys requests are checked against, from the flags; none means every
+/// request is let in, which only loopback (or the override) allows.
+fn credentials(args: &ServeArgs) -> anyhow::Result<lambdalite_api::auth::Auth> {
+    use lambdalite_api::auth::{self, Auth, Caller, Key};
+    let mut keys = std::collections::HashMap::new();
+    if let Some(path) = &args.credentials_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the credentials file {}", path.display()))?;
+        keys = auth::parse_credentials_file(&text, &args.account_id)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    }
+    if let (Some(id), Some(secret)) = (&args.access_key_id, &args.secret_access_key) {
+        keys.insert(
+            id.clone(),
+            Key {
+                secret: secret.clone(),
+                caller: Caller::root(&args.account_id),
+            },
+        );
+    }
+    if keys.is_empty() && !args.listen.ip().is_loopback() && !args.allow_unauthenticated {
+        anyhow::bail!(
+            "refusing to serve {} without credentials: anyone reaching it could run code here. \
+             Set LAMBDALITE_ACCESS_KEY_ID and LAMBDALITE_SECRET_ACCESS_KEY (or \
+             --credentials-file), listen on 127.0.0.1, or pass --allow-unauthenticated",
+            args.listen
+        );
+    }
+    if keys.is_empty() {
+        tracing::warn!(listen = %args.listen, "no credentials configured: requests are not authenticated");
+    }
+    Ok(Auth::new(keys, &args.region, &args.account_id))
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let auth = credentials(&args)?;
     let layout = Layout::new(&args.data_dir);
     let store = SqliteStore::open(&layout.database())
         .with_context(|| format!("opening the database in {}", args.data_dir.display()))?;
@@ -98,33 +110,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         node = ?interpreters.node.keys().collect::<Vec<_>>(),
         "interpreters found"
     );
-    if !(args.cpu_scale >= 0.0 && args.cpu_scale.is_finite()) {
-        anyhow::bail!("--cpu-scale must be 0 or more, not {}", args.cpu_scale);
-    }
-    let (sandbox, fallback) = sandbox::choose(
-        args.sandbox,
-        NamespacesConfig {
-            state_dir: layout.root.join("sandbox"),
-            cpu_scale: args.cpu_scale,
-            network: args.network,
-        },
-    )
-    .await
-    .context("setting up the namespace sandbox (--sandbox namespaces)")?;
-    if let Some(reason) = &fallback {
-        eprintln!(
-            "WARNING: functions run as plain processes, WITHOUT ISOLATION OR LIMITS: {reason}.\n\
-             WARNING: run lambdalite as root on Linux for sandboxed environments \
-             (or pass --sandbox none to say this is intended)."
-        );
-        tracing::warn!(reason = %reason, "no sandbox: functions run as plain processes");
-    }
-    tracing::info!(
-        sandbox = sandbox.name(),
-        network = sandbox.default_network().as_str(),
-        cpu_scale = args.cpu_scale,
-        "execution environments"
-    );
     let invoker = Invoker::start(InvokerSettings {
         partition: partition.clone(),
         code_root: layout.code(),
@@ -133,15 +118,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         runtime_dir: layout.root.join("runtimes"),
         keep_warm: Duration::from_secs(args.keep_warm),
         interpreters,
-        sandbox,
+        sandbox: Arc::new(PlainProcess),
         account_concurrency: args.account_concurrency,
-        memory_reserve_mb: args
-            .memory_reserve_mb
-            .unwrap_or_else(|| lambdalite_invoke::host_total_mb().map_or(0, |total| total / 10)),
+        memory_reserve_mb: args.memory_reserve_mb.unwrap_or_else(|| {
+            lambdalite_invoke::host_total_mb().map_or(0, |total| total / 10)
+        }),
     })
     .context("starting the invoker")?;
-    let (queue, pending) = AsyncQueue::open(&layout.database())
-        .context("opening the asynchronous invocation queue")?;
+    let (queue, pending) =
+        AsyncQueue::open(&layout.database()).context("opening the asynchronous invocation queue")?;
     let async_runner = AsyncRunner::new(
         queue,
         pending,
@@ -158,6 +143,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         invoker: invoker.clone(),
         deployments: Default::default(),
         async_runner,
+        auth,
     });
     lambdalite_api::start(&state);
     let listener = tokio::net::TcpListener::bind(args.listen)
