@@ -149,3 +149,68 @@ def create(lam, name=None, zip_bytes=PY_ECHO, runtime="python3.12", handler="app
     return lam.create_function(
         FunctionName=name, Runtime=runtime, Role=ROLE, Handler=handler, Code={"ZipFile": zip_bytes}, **kw
     )
+
+
+# Keys of the server that checks signatures: the account's own, and one of
+# another account (from a credentials file).
+OWN_KEY = ("AKIAOWNKEY000000TEST", "own-secret/+key")
+OTHER_KEY = ("AKIAOTHERKEY0000TEST", "other-secret")
+OTHER_ACCOUNT = "111111111111"
+
+
+class AuthedServer(Server):
+    """A server with credentials configured; its `client()` signs with the
+    account's own key, `client_with(id, secret)` with any."""
+
+    def client(self, service="lambda"):
+        return self.client_with(*OWN_KEY)
+
+    def client_with(self, key_id, secret, region="us-east-1"):
+        return boto3.client(
+            "lambda",
+            endpoint_url=self.endpoint,
+            region_name=region,
+            aws_access_key_id=key_id,
+            aws_secret_access_key=secret,
+            config=botocore.config.Config(retries={"max_attempts": 1}, read_timeout=120),
+        )
+
+    def aws_with(self, key_id, secret, *args):
+        env = dict(os.environ)
+        env.update(
+            AWS_ACCESS_KEY_ID=key_id,
+            AWS_SECRET_ACCESS_KEY=secret,
+            AWS_DEFAULT_REGION="us-east-1",
+            AWS_PAGER="",
+        )
+        env.pop("AWS_SESSION_TOKEN", None)
+        venv_aws = Path(sys.executable).parent / "aws"
+        aws_bin = str(venv_aws) if venv_aws.exists() else shutil.which("aws")
+        return subprocess.run(
+            [aws_bin, "--endpoint-url", self.endpoint, "--output", "json", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+
+
+@pytest.fixture(scope="session")
+def authed_server():
+    d = tempfile.mkdtemp(prefix="lambdalite-test-")
+    creds = Path(d) / "credentials"
+    creds.write_text(
+        f"[other]\naws_access_key_id = {OTHER_KEY[0]}\naws_secret_access_key = {OTHER_KEY[1]}\n"
+        f"account_id = {OTHER_ACCOUNT}\n"
+    )
+    s = AuthedServer(
+        d,
+        extra_env={
+            "LAMBDALITE_ACCESS_KEY_ID": OWN_KEY[0],
+            "LAMBDALITE_SECRET_ACCESS_KEY": OWN_KEY[1],
+            "LAMBDALITE_CREDENTIALS_FILE": str(creds),
+        },
+    ).start()
+    yield s
+    s.stop()
+    shutil.rmtree(d, ignore_errors=True)

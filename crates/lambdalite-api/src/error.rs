@@ -101,6 +101,11 @@ fn wire(e: &LambdaError) -> (StatusCode, &'static str, &'static str) {
             "ResourceNotReadyException",
             "message",
         ),
+        E::ProvisionedConcurrencyConfigNotFound(_) => (
+            StatusCode::NOT_FOUND,
+            "ProvisionedConcurrencyConfigNotFoundException",
+            "message",
+        ),
         E::InvalidRuntime(_) => (
             StatusCode::BAD_GATEWAY,
             "InvalidRuntimeException",

@@ -6,6 +6,7 @@
 //! itself (lambdalite-store does) nor run functions (lambdalite-invoke does).
 
 mod aliases;
+pub mod auth;
 pub mod async_events;
 mod concurrency;
 mod deployments;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub deployments: deployments::Deployments,
     /// Accepted asynchronous invocations.
     pub async_runner: Arc<async_events::AsyncRunner>,
+    /// The credentials requests are checked against.
+    pub auth: auth::Auth,
 }
 
 /// Brings the invoker's view in line with the store and starts delivering
@@ -172,6 +175,10 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/_lambdalite/deployments/{id}", get(deployments::get))
         .fallback(unknown_operation)
         .method_not_allowed_fallback(unknown_operation)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
         .layer(middleware::from_fn(request_id))
         .with_state(state)
 }

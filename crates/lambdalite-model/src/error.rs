@@ -47,6 +47,9 @@ pub enum LambdaError {
     /// `ResourceNotReadyException` (502): the function can't run yet.
     #[error("{0}")]
     ResourceNotReady(String),
+    /// `ProvisionedConcurrencyConfigNotFoundException` (404).
+    #[error("{0}")]
+    ProvisionedConcurrencyConfigNotFound(String),
     /// `InvalidRuntimeException` (502): the runtime can't run here.
     #[error("{0}")]
     InvalidRuntime(String),

@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use lambdalite_api::async_events::{AsyncRunner, AsyncSettings};
 use lambdalite_api::AppState;
-use lambdalite_store::queue::AsyncQueue;
-use lambdalite_invoke::{Interpreters, Invoker, InvokerSettings, PlainProcess};
+use lambdalite_invoke::sandbox::{self, NamespacesConfig, NetworkMode, SandboxKind};
+use lambdalite_invoke::{Interpreters, Invoker, InvokerSettings};
 use lambdalite_model::Partition;
+use lambdalite_store::queue::AsyncQueue;
 use lambdalite_store::{CodeStore, Layout, SqliteStore};
 
 #[derive(Debug, clap::Args)]
@@ -46,6 +47,43 @@ pub struct ServeArgs {
     /// of the host's memory).
     #[arg(long, env = "LAMBDALITE_MEMORY_RESERVE_MB")]
     memory_reserve_mb: Option<u64>,
+    /// How environments are isolated: `namespaces` (Linux namespaces,
+    /// cgroups and seccomp; needs root), `none` (plain processes), or `auto`
+    /// (namespaces where the host allows them, else plain processes).
+    #[arg(long, env = "LAMBDALITE_SANDBOX", default_value = "auto", value_parser = parse_sandbox)]
+    sandbox: SandboxKind,
+    /// What a function's network reaches, unless it chooses with its
+    /// LAMBDALITE_NETWORK variable: `default` (the host and beyond) or
+    /// `none` (its own loopback only).
+    #[arg(long, env = "LAMBDALITE_NETWORK", default_value = "default", value_parser = parse_network)]
+    network: NetworkMode,
+    /// vCPUs per 1,769 MB of function memory (AWS: 1); 0 turns the CPU
+    /// limit off.
+    #[arg(long, env = "LAMBDALITE_CPU_SCALE", default_value_t = 1.0)]
+    cpu_scale: f64,
+    /// The access key id of the account's own key (requests must then be
+    /// signed with it, or with a key of --credentials-file).
+    #[arg(long, env = "LAMBDALITE_ACCESS_KEY_ID", requires = "secret_access_key")]
+    access_key_id: Option<String>,
+    /// The secret of --access-key-id.
+    #[arg(long, env = "LAMBDALITE_SECRET_ACCESS_KEY", hide_env_values = true, requires = "access_key_id")]
+    secret_access_key: Option<String>,
+    /// A file of keys in the INI form of ~/.aws/credentials (one section per
+    /// key; optional account_id and principal; see docs/security.md).
+    #[arg(long, env = "LAMBDALITE_CREDENTIALS_FILE")]
+    credentials_file: Option<PathBuf>,
+    /// Serve a non-loopback address without credentials, letting anyone who
+    /// reaches it do anything.
+    #[arg(long, env = "LAMBDALITE_ALLOW_UNAUTHENTICATED")]
+    allow_unauthenticated: bool,
+}
+
+fn parse_sandbox(s: &str) -> Result<SandboxKind, String> {
+    SandboxKind::parse(s).ok_or_else(|| format!("{s:?} is not one of auto, namespaces, none"))
+}
+
+fn parse_network(s: &str) -> Result<NetworkMode, String> {
+    NetworkMode::parse(s).ok_or_else(|| format!("{s:?} is not one of default, none"))
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -110,6 +148,33 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         node = ?interpreters.node.keys().collect::<Vec<_>>(),
         "interpreters found"
     );
+    if !(args.cpu_scale >= 0.0 && args.cpu_scale.is_finite()) {
+        anyhow::bail!("--cpu-scale must be 0 or more, not {}", args.cpu_scale);
+    }
+    let (sandbox, fallback) = sandbox::choose(
+        args.sandbox,
+        NamespacesConfig {
+            state_dir: layout.root.join("sandbox"),
+            cpu_scale: args.cpu_scale,
+            network: args.network,
+        },
+    )
+    .await
+    .context("setting up the namespace sandbox (--sandbox namespaces)")?;
+    if let Some(reason) = &fallback {
+        eprintln!(
+            "WARNING: functions run as plain processes, WITHOUT ISOLATION OR LIMITS: {reason}.\n\
+             WARNING: run lambdalite as root on Linux for sandboxed environments \
+             (or pass --sandbox none to say this is intended)."
+        );
+        tracing::warn!(reason = %reason, "no sandbox: functions run as plain processes");
+    }
+    tracing::info!(
+        sandbox = sandbox.name(),
+        network = sandbox.default_network().as_str(),
+        cpu_scale = args.cpu_scale,
+        "execution environments"
+    );
     let invoker = Invoker::start(InvokerSettings {
         partition: partition.clone(),
         code_root: layout.code(),
@@ -118,15 +183,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         runtime_dir: layout.root.join("runtimes"),
         keep_warm: Duration::from_secs(args.keep_warm),
         interpreters,
-        sandbox: Arc::new(PlainProcess),
+        sandbox,
         account_concurrency: args.account_concurrency,
-        memory_reserve_mb: args.memory_reserve_mb.unwrap_or_else(|| {
-            lambdalite_invoke::host_total_mb().map_or(0, |total| total / 10)
-        }),
+        memory_reserve_mb: args
+            .memory_reserve_mb
+            .unwrap_or_else(|| lambdalite_invoke::host_total_mb().map_or(0, |total| total / 10)),
     })
     .context("starting the invoker")?;
-    let (queue, pending) =
-        AsyncQueue::open(&layout.database()).context("opening the asynchronous invocation queue")?;
+    let (queue, pending) = AsyncQueue::open(&layout.database())
+        .context("opening the asynchronous invocation queue")?;
     let async_runner = AsyncRunner::new(
         queue,
         pending,
