@@ -587,7 +587,7 @@ fn query_pairs(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -759,23 +759,13 @@ pub async fn authenticate(
         }
     };
     if !auth.is_own(&caller) {
-        if let Err(e) = authorize_foreign(&state, &parts, &caller) {
+        if let Err(e) = crate::policy::authorize(&state, &parts, &caller) {
             return ApiError(e).into_response();
         }
     }
     let mut req = Request::from_parts(parts, Body::from(body));
     req.extensions_mut().insert(caller);
     next.run(req).await
-}
-
-/// What a caller of another account may do: nothing yet.
-fn authorize_foreign(_state: &AppState, parts: &Parts, caller: &Caller) -> Result<(), LambdaError> {
-    Err(LambdaError::AccessDenied(format!(
-        "User: {} is not authorized to perform {} {}",
-        caller.arn,
-        parts.method,
-        parts.uri.path()
-    )))
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@
 //! itself (lambdalite-store does) nor run functions (lambdalite-invoke does).
 
 mod aliases;
-pub mod auth;
 pub mod async_events;
+pub mod auth;
 mod concurrency;
 mod deployments;
 mod error;
@@ -15,8 +15,10 @@ mod event_config;
 mod extract;
 mod functions;
 mod invoke;
-mod provisioned;
 mod layers;
+mod policy;
+mod provisioned;
+mod tags;
 mod versions;
 
 use std::sync::Arc;
@@ -146,6 +148,20 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(
             "/2019-09-25/functions/{name}/event-invoke-config/list",
             get(event_config::list),
+        )
+        .route(
+            "/2015-03-31/functions/{name}/policy",
+            post(policy::add_permission).get(policy::get_policy),
+        )
+        .route(
+            "/2015-03-31/functions/{name}/policy/{sid}",
+            axum::routing::delete(policy::remove_permission),
+        )
+        .route(
+            "/2017-03-31/tags/{arn}",
+            post(tags::tag_resource)
+                .get(tags::list_tags)
+                .delete(tags::untag_resource),
         )
         .route(
             "/2015-03-31/functions/{name}/invocations",

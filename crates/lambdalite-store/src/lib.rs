@@ -39,6 +39,17 @@ pub struct FunctionRecord {
     pub event_configs: BTreeMap<String, Arc<EventInvokeConfig>>,
     /// Provisioned concurrency by qualifier (a version or an alias).
     pub provisioned: BTreeMap<String, ProvisionedConfig>,
+    /// Resource-based policies by qualifier (`""` for the unqualified
+    /// function, else a version or an alias).
+    pub policies: BTreeMap<String, FunctionPolicy>,
+}
+
+/// One resource-based policy: its statements as AWS shows them, and the
+/// revision that changes with each of its changes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FunctionPolicy {
+    pub revision_id: String,
+    pub statements: Vec<serde_json::Value>,
 }
 
 impl FunctionRecord {
@@ -71,6 +82,8 @@ pub enum Change {
     DeleteEventConfig(String),
     PutProvisioned(String, ProvisionedConfig),
     DeleteProvisioned(String),
+    /// Sets (or, with no statements left, removes) a qualifier's policy.
+    PutPolicy(String, FunctionPolicy),
 }
 
 /// A layer and its versions.

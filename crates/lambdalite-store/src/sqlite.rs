@@ -10,7 +10,9 @@ use lambdalite_model::layer::LayerVersion;
 use lambdalite_model::{Alias, LambdaError};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-use crate::{io_err, Change, Decide, FunctionRecord, LayerRecord, Store, StoreError};
+use crate::{
+    io_err, Change, Decide, FunctionPolicy, FunctionRecord, LayerRecord, Store, StoreError,
+};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS functions (
@@ -42,6 +44,12 @@ CREATE TABLE IF NOT EXISTS provisioned_configs (
     function  TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
     qualifier TEXT NOT NULL,
     config    TEXT NOT NULL,
+    PRIMARY KEY (function, qualifier)
+);
+CREATE TABLE IF NOT EXISTS function_policies (
+    function  TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+    qualifier TEXT NOT NULL,
+    policy    TEXT NOT NULL,
     PRIMARY KEY (function, qualifier)
 );
 CREATE TABLE IF NOT EXISTS layers (
@@ -180,6 +188,20 @@ fn load(conn: &Connection) -> Result<Cache, StoreError> {
             .or_default()
             .insert(qualifier, c);
     }
+    let mut policies: BTreeMap<String, BTreeMap<String, FunctionPolicy>> = BTreeMap::new();
+    let mut stmt = conn.prepare("SELECT function, qualifier, policy FROM function_policies")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (function, qualifier, policy) = row?;
+        let p: FunctionPolicy = parse(&function, &policy)?;
+        policies.entry(function).or_default().insert(qualifier, p);
+    }
     for (name, (tags, last_version, reserved_concurrency)) in partial {
         let Some(l) = latest.remove(&name) else {
             continue;
@@ -195,6 +217,7 @@ fn load(conn: &Connection) -> Result<Cache, StoreError> {
                 reserved_concurrency,
                 event_configs: event_configs.remove(&name).unwrap_or_default(),
                 provisioned: provisioned.remove(&name).unwrap_or_default(),
+                policies: policies.remove(&name).unwrap_or_default(),
             }),
         );
     }
@@ -307,6 +330,13 @@ fn apply(record: &FunctionRecord, changes: &[Change]) -> FunctionRecord {
             Change::DeleteProvisioned(q) => {
                 next.provisioned.remove(q);
             }
+            Change::PutPolicy(q, p) => {
+                if p.statements.is_empty() {
+                    next.policies.remove(q);
+                } else {
+                    next.policies.insert(q.clone(), p.clone());
+                }
+            }
         }
     }
     next
@@ -367,6 +397,7 @@ impl Store for SqliteStore {
             reserved_concurrency: None,
             event_configs: BTreeMap::new(),
             provisioned: BTreeMap::new(),
+            policies: BTreeMap::new(),
         });
         self.write().functions.insert(name, record.clone());
         Ok(record)
@@ -442,6 +473,18 @@ impl Store for SqliteStore {
                     tx.execute(
                         "DELETE FROM provisioned_configs WHERE function = ?1 AND qualifier = ?2",
                         params![name, q],
+                    )?;
+                }
+                Change::PutPolicy(q, p) if p.statements.is_empty() => {
+                    tx.execute(
+                        "DELETE FROM function_policies WHERE function = ?1 AND qualifier = ?2",
+                        params![name, q],
+                    )?;
+                }
+                Change::PutPolicy(q, p) => {
+                    tx.execute(
+                        "INSERT OR REPLACE INTO function_policies (function, qualifier, policy) VALUES (?1, ?2, ?3)",
+                        params![name, q, to_json(p)],
                     )?;
                 }
             }

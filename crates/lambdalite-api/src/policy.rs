@@ -1,0 +1,555 @@
+//! Resource-based policies of functions: AddPermission, GetPolicy,
+//! RemovePermission, and their enforcement on Invoke for callers that are
+//! not the account itself.
+
+use std::sync::Arc;
+use std::sync::LazyLock;
+
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use lambdalite_model::arn::NameShape;
+use lambdalite_model::{limits, FunctionRef, LambdaError, LATEST};
+use lambdalite_store::{Change, FunctionPolicy, FunctionRecord};
+use regex::Regex;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{parse_json, read_body, QueryParams};
+use crate::functions::{blocking, new_revision};
+use crate::AppState;
+
+const INVOKE: &str = "lambda:InvokeFunction";
+
+#[derive(Debug, Default, Deserialize)]
+struct AddPermissionInput {
+    #[serde(rename = "StatementId")]
+    statement_id: Option<String>,
+    #[serde(rename = "Action")]
+    action: Option<String>,
+    #[serde(rename = "Principal")]
+    principal: Option<String>,
+    #[serde(rename = "SourceArn")]
+    source_arn: Option<String>,
+    #[serde(rename = "SourceAccount")]
+    source_account: Option<String>,
+    #[serde(rename = "EventSourceToken")]
+    event_source_token: Option<String>,
+    #[serde(rename = "RevisionId")]
+    revision_id: Option<String>,
+    #[serde(rename = "PrincipalOrgID")]
+    principal_org_id: Option<String>,
+    #[serde(rename = "FunctionUrlAuthType")]
+    function_url_auth_type: Option<String>,
+}
+
+fn pattern(p: &str) -> Regex {
+    Regex::new(&format!("^(?:{p})$")).expect("a valid pattern")
+}
+
+static STATEMENT_ID: LazyLock<Regex> = LazyLock::new(|| pattern("([a-zA-Z0-9-_]+)"));
+static ACTION: LazyLock<Regex> = LazyLock::new(|| pattern("(lambda:[*]|lambda:[a-zA-Z]+|[*])"));
+static PRINCIPAL: LazyLock<Regex> = LazyLock::new(|| pattern(r"[^\s]+"));
+static ARN: LazyLock<Regex> = LazyLock::new(|| {
+    pattern(
+        r"arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)",
+    )
+});
+static ACCOUNT: LazyLock<Regex> = LazyLock::new(|| pattern(r"\d{12}"));
+static TOKEN: LazyLock<Regex> = LazyLock::new(|| pattern(r"[a-zA-Z0-9._\-]+"));
+static ORG: LazyLock<Regex> = LazyLock::new(|| pattern("o-[a-z0-9]{10,32}"));
+
+fn check(
+    errors: &mut Vec<String>,
+    value: Option<&str>,
+    member: &str,
+    re: &Regex,
+    shown: &str,
+    max: usize,
+) {
+    let Some(v) = value else { return };
+    if v.chars().count() > max {
+        errors.push(format!(
+            "Value '{v}' at '{member}' failed to satisfy constraint: Member must have length less than or equal to {max}"
+        ));
+    } else if !re.is_match(v) {
+        errors.push(format!(
+            "Value '{v}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: {shown}"
+        ));
+    }
+}
+
+fn validate(input: &AddPermissionInput) -> Result<(), LambdaError> {
+    let mut errors = Vec::new();
+    for (v, member) in [
+        (&input.statement_id, "statementId"),
+        (&input.action, "action"),
+        (&input.principal, "principal"),
+    ] {
+        if v.is_none() {
+            errors.push(format!(
+                "Value null at '{member}' failed to satisfy constraint: Member must not be null"
+            ));
+        }
+    }
+    let sid = input.statement_id.as_deref();
+    if sid == Some("") {
+        errors.push("Value '' at 'statementId' failed to satisfy constraint: Member must have length greater than or equal to 1".into());
+    } else {
+        check(
+            &mut errors,
+            sid,
+            "statementId",
+            &STATEMENT_ID,
+            "([a-zA-Z0-9-_]+)",
+            100,
+        );
+    }
+    check(
+        &mut errors,
+        input.action.as_deref(),
+        "action",
+        &ACTION,
+        "(lambda:[*]|lambda:[a-zA-Z]+|[*])",
+        10_000,
+    );
+    check(
+        &mut errors,
+        input.principal.as_deref(),
+        "principal",
+        &PRINCIPAL,
+        r"[^\s]+",
+        2048,
+    );
+    check(
+        &mut errors,
+        input.source_arn.as_deref(),
+        "sourceArn",
+        &ARN,
+        r"arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)",
+        10_000,
+    );
+    check(
+        &mut errors,
+        input.source_account.as_deref(),
+        "sourceAccount",
+        &ACCOUNT,
+        r"\d{12}",
+        12,
+    );
+    check(
+        &mut errors,
+        input.event_source_token.as_deref(),
+        "eventSourceToken",
+        &TOKEN,
+        r"[a-zA-Z0-9._\-]+",
+        256,
+    );
+    check(
+        &mut errors,
+        input.principal_org_id.as_deref(),
+        "principalOrgID",
+        &ORG,
+        "o-[a-z0-9]{10,32}",
+        34,
+    );
+    if let Some(t) = input.function_url_auth_type.as_deref() {
+        if t != "NONE" && t != "AWS_IAM" {
+            errors.push(format!(
+                "Value '{t}' at 'functionUrlAuthType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, AWS_IAM]"
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(LambdaError::Validation(errors))
+    }
+}
+
+/// The principal as a policy statement writes it.
+fn principal_json(p: &str) -> Value {
+    if p == "*" {
+        json!("*")
+    } else if ACCOUNT.is_match(p) {
+        json!({ "AWS": format!("arn:aws:iam::{p}:root") })
+    } else if p.starts_with("arn:") {
+        json!({ "AWS": p })
+    } else {
+        json!({ "Service": p })
+    }
+}
+
+/// The policy a reference addresses: `""` for the function itself, else its
+/// version or alias. Checks that the qualifier exists.
+fn policy_key(state: &AppState, r: &FunctionRef) -> ApiResult<String> {
+    match r.qualifier.as_deref() {
+        None => {
+            state.store.get(&r.name).ok_or_else(|| state.not_found(r))?;
+            Ok(String::new())
+        }
+        Some(LATEST) => Err(ApiError(LambdaError::InvalidParameterValue(
+            "We currently do not support adding policies for $LATEST.".into(),
+        ))),
+        Some(q) => {
+            state.lookup(r)?;
+            Ok(q.to_string())
+        }
+    }
+}
+
+fn resource_arn(state: &AppState, r: &FunctionRef) -> String {
+    match &r.qualifier {
+        Some(q) => state.partition.qualified_arn(&r.name, q),
+        None => state.partition.function_arn(&r.name),
+    }
+}
+
+/// The revision a policy change must name: the policy's own, else the
+/// function's.
+fn current_revision(record: &FunctionRecord, key: &str) -> String {
+    record
+        .policies
+        .get(key)
+        .map(|p| p.revision_id.clone())
+        .unwrap_or_else(|| record.latest.revision_id.clone())
+}
+
+fn stale_revision() -> LambdaError {
+    LambdaError::PreconditionFailed(
+        "The RevisionId provided does not match the latest RevisionId for the Lambda function \
+         or alias. Call the GetFunction or the GetAlias API to retrieve the latest RevisionId \
+         for your resource."
+            .into(),
+    )
+}
+
+pub async fn add_permission(
+    State(state): State<Arc<AppState>>,
+    Path(raw_name): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let body = read_body(body, limits::SYNC_PAYLOAD_MAX_BYTES, "AddPermission").await?;
+    let input: AddPermissionInput = parse_json(&headers, &body)?;
+    let q = QueryParams::parse(query.as_deref());
+    let r = state.resolve(&raw_name, &q, NameShape::Namespaced)?;
+    validate(&input)?;
+    let key = policy_key(&state, &r)?;
+    let sid = input.statement_id.clone().unwrap_or_default();
+    let mut statement = json!({
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": principal_json(input.principal.as_deref().unwrap_or_default()),
+        "Action": input.action.clone().unwrap_or_default(),
+        "Resource": resource_arn(&state, &r),
+    });
+    let mut condition = serde_json::Map::new();
+    let mut string_equals = serde_json::Map::new();
+    if let Some(a) = &input.source_account {
+        string_equals.insert("AWS:SourceAccount".into(), json!(a));
+    }
+    if let Some(t) = &input.event_source_token {
+        string_equals.insert("lambda:EventSourceToken".into(), json!(t));
+    }
+    if let Some(o) = &input.principal_org_id {
+        string_equals.insert("aws:PrincipalOrgID".into(), json!(o));
+    }
+    if let Some(t) = &input.function_url_auth_type {
+        string_equals.insert("lambda:FunctionUrlAuthType".into(), json!(t));
+    }
+    if !string_equals.is_empty() {
+        condition.insert("StringEquals".into(), Value::Object(string_equals));
+    }
+    if let Some(arn) = &input.source_arn {
+        condition.insert("ArnLike".into(), json!({ "AWS:SourceArn": arn }));
+    }
+    if !condition.is_empty() {
+        statement["Condition"] = Value::Object(condition);
+    }
+    let st = state.clone();
+    let stmt = statement.clone();
+    let revision = input.revision_id.clone();
+    let name = r.name.clone();
+    blocking(move || {
+        st.store.update(&name, &mut |record| {
+            if revision
+                .as_deref()
+                .is_some_and(|rev| rev != current_revision(record, &key))
+            {
+                return Err(stale_revision());
+            }
+            let mut policy = record
+                .policies
+                .get(&key)
+                .cloned()
+                .unwrap_or(FunctionPolicy {
+                    revision_id: String::new(),
+                    statements: Vec::new(),
+                });
+            if policy.statements.iter().any(|s| s["Sid"] == json!(sid)) {
+                return Err(LambdaError::ResourceConflict(format!(
+                    "The statement id ({sid}) provided already exists. Please provide a new \
+                     statement id, or remove the existing statement."
+                )));
+            }
+            policy.statements.push(stmt.clone());
+            policy.revision_id = new_revision();
+            Ok(vec![Change::PutPolicy(key.clone(), policy)])
+        })?;
+        Ok(())
+    })
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "Statement": statement.to_string() })),
+    )
+        .into_response())
+}
+
+pub async fn get_policy(
+    State(state): State<Arc<AppState>>,
+    Path(raw_name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let q = QueryParams::parse(query.as_deref());
+    let r = state.resolve(&raw_name, &q, NameShape::Namespaced)?;
+    let record = state
+        .store
+        .get(&r.name)
+        .ok_or_else(|| state.not_found(&r))?;
+    let key = match r.qualifier.as_deref() {
+        None | Some(LATEST) => String::new(),
+        Some(q) => {
+            state.lookup(&r)?;
+            q.to_string()
+        }
+    };
+    let Some(policy) = record.policies.get(&key) else {
+        return Err(ApiError(LambdaError::ResourceNotFound(
+            "The resource you requested does not exist.".into(),
+        )));
+    };
+    let document = json!({
+        "Version": "2012-10-17",
+        "Id": "default",
+        "Statement": policy.statements,
+    });
+    Ok(Json(json!({
+        "Policy": document.to_string(),
+        "RevisionId": policy.revision_id,
+    })))
+}
+
+pub async fn remove_permission(
+    State(state): State<Arc<AppState>>,
+    Path((raw_name, sid)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<StatusCode> {
+    let q = QueryParams::parse(query.as_deref());
+    let r = state.resolve(&raw_name, &q, NameShape::Namespaced)?;
+    let mut errors = Vec::new();
+    check(
+        &mut errors,
+        Some(&sid),
+        "statementId",
+        &STATEMENT_ID,
+        "([a-zA-Z0-9-_.]+)",
+        100,
+    );
+    if !errors.is_empty() {
+        return Err(ApiError(LambdaError::Validation(errors)));
+    }
+    let key = match r.qualifier.as_deref() {
+        None | Some(LATEST) => {
+            state
+                .store
+                .get(&r.name)
+                .ok_or_else(|| state.not_found(&r))?;
+            String::new()
+        }
+        Some(q) => {
+            state.lookup(&r)?;
+            q.to_string()
+        }
+    };
+    let revision = q.get("RevisionId").map(str::to_string);
+    let st = state.clone();
+    let name = r.name.clone();
+    blocking(move || {
+        st.store.update(&name, &mut |record| {
+            let Some(policy) = record.policies.get(&key) else {
+                return Err(LambdaError::ResourceNotFound(
+                    "No policy is associated with the given resource.".into(),
+                ));
+            };
+            if revision
+                .as_deref()
+                .is_some_and(|rev| rev != policy.revision_id)
+            {
+                return Err(stale_revision());
+            }
+            let mut next = policy.clone();
+            next.statements.retain(|s| s["Sid"] != json!(sid));
+            if next.statements.len() == policy.statements.len() {
+                return Err(LambdaError::ResourceNotFound(format!(
+                    "Statement {sid} is not found in resource policy."
+                )));
+            }
+            next.revision_id = new_revision();
+            Ok(vec![Change::PutPolicy(key.clone(), next)])
+        })?;
+        Ok(())
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether one statement lets `caller` invoke.
+fn allows(statement: &Value, caller: &Caller) -> bool {
+    if statement["Effect"] != "Allow" {
+        return false;
+    }
+    // Conditions name request context (source ARN, organisation, URL auth
+    // type) that a direct call by key does not have: not met.
+    if statement
+        .get("Condition")
+        .is_some_and(|c| c.as_object().is_some_and(|o| !o.is_empty()))
+    {
+        return false;
+    }
+    let one_or_many = |v: &Value| -> Vec<String> {
+        match v {
+            Value::String(s) => vec![s.clone()],
+            Value::Array(a) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let action_ok = one_or_many(&statement["Action"])
+        .iter()
+        .any(|a| a == INVOKE || a == "lambda:*" || a == "*");
+    let root = format!("arn:aws:iam::{}:root", caller.account);
+    let principal_ok = match &statement["Principal"] {
+        Value::String(s) => s == "*",
+        Value::Object(o) => o.get("AWS").is_some_and(|aws| {
+            one_or_many(aws)
+                .iter()
+                .any(|p| p == "*" || *p == caller.arn || *p == root || *p == caller.account)
+        }),
+        _ => false,
+    };
+    action_ok && principal_ok
+}
+
+fn denied(caller: &Caller, action: &str, resource: &str) -> LambdaError {
+    LambdaError::AccessDenied(format!(
+        "User: {} is not authorized to perform: {action} on resource: {resource} because no \
+         resource-based policy allows the {action} action",
+        caller.arn
+    ))
+}
+
+/// What a caller of another account may do: invoke a function whose policy
+/// (of the qualifier invoked) has a statement allowing its principal.
+pub fn authorize(state: &AppState, parts: &Parts, caller: &Caller) -> Result<(), LambdaError> {
+    let segments: Vec<&str> = parts.uri.path().split('/').collect();
+    let invoke = parts.method == Method::POST
+        && matches!(
+            segments.as_slice(),
+            ["", "2015-03-31", "functions", _, "invocations"]
+                | ["", "2014-11-13", "functions", _, "invoke-async"]
+                | ["", "2014-11-13", "functions", _, "invoke-async", ""]
+        );
+    let raw = segments.get(3).copied().unwrap_or_default();
+    let raw = crate::auth::percent_decode(raw);
+    if !invoke {
+        let resource = if raw.is_empty() {
+            "*".to_string()
+        } else {
+            state.partition.function_arn(&raw)
+        };
+        return Err(denied(caller, "lambda:*", &resource));
+    }
+    let q = QueryParams::parse(parts.uri.query());
+    let r = state
+        .resolve(&raw, &q, NameShape::Namespaced)
+        .map_err(|_| denied(caller, INVOKE, &state.partition.function_arn(&raw)))?;
+    let resource = resource_arn(state, &r);
+    let key = match r.qualifier.as_deref() {
+        None | Some(LATEST) => "",
+        Some(q) => q,
+    };
+    let allowed = state.store.get(&r.name).is_some_and(|record| {
+        record
+            .policies
+            .get(key)
+            .is_some_and(|p| p.statements.iter().any(|s| allows(s, caller)))
+    });
+    if allowed {
+        Ok(())
+    } else {
+        Err(denied(caller, INVOKE, &resource))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller() -> Caller {
+        Caller {
+            account: "111111111111".into(),
+            arn: "arn:aws:iam::111111111111:user/bob".into(),
+        }
+    }
+
+    #[test]
+    fn statements_allow_their_principals_only() {
+        let st = |p: Value| json!({"Sid": "s", "Effect": "Allow", "Principal": p, "Action": INVOKE, "Resource": "r"});
+        assert!(allows(&st(json!("*")), &caller()));
+        assert!(allows(
+            &st(json!({"AWS": "arn:aws:iam::111111111111:root"})),
+            &caller()
+        ));
+        assert!(allows(
+            &st(json!({"AWS": ["x", "arn:aws:iam::111111111111:user/bob"]})),
+            &caller()
+        ));
+        assert!(!allows(
+            &st(json!({"AWS": "arn:aws:iam::222222222222:root"})),
+            &caller()
+        ));
+        assert!(!allows(
+            &st(json!({"Service": "s3.amazonaws.com"})),
+            &caller()
+        ));
+        let mut conditioned = st(json!("*"));
+        conditioned["Condition"] = json!({"ArnLike": {"AWS:SourceArn": "arn:aws:s3:::b"}});
+        assert!(!allows(&conditioned, &caller()));
+        let mut other_action = st(json!("*"));
+        other_action["Action"] = json!("lambda:GetFunction");
+        assert!(!allows(&other_action, &caller()));
+    }
+
+    #[test]
+    fn principals_are_written_as_aws_writes_them() {
+        assert_eq!(
+            principal_json("123456789012"),
+            json!({"AWS": "arn:aws:iam::123456789012:root"})
+        );
+        assert_eq!(
+            principal_json("s3.amazonaws.com"),
+            json!({"Service": "s3.amazonaws.com"})
+        );
+        assert_eq!(principal_json("*"), json!("*"));
+    }
+}
