@@ -189,3 +189,69 @@ def test_non_loopback_with_override_starts(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+CALLER = """
+import json, os, sys
+
+def handler(event, context):
+    if "AWS_SESSION_TOKEN" not in os.environ:
+        return {"skip": "no credentials in the environment"}
+    sys.path.insert(0, event["site"])
+    import boto3
+    from botocore.exceptions import ClientError
+    lam = boto3.client("lambda")
+    try:
+        out = lam.invoke(FunctionName=event["target"], Payload=json.dumps({"from": "inside"}))
+        return {"payload": json.loads(out["Payload"].read())}
+    except ClientError as e:
+        return {"error": e.response["Error"]["Code"]}
+"""
+
+
+@pytest.fixture
+def plain_authed_server(tmp_path):
+    from conftest import AuthedServer
+
+    s = AuthedServer(
+        str(tmp_path),
+        extra_env={
+            "LAMBDALITE_ACCESS_KEY_ID": OWN_KEY[0],
+            "LAMBDALITE_SECRET_ACCESS_KEY": OWN_KEY[1],
+            "LAMBDALITE_SANDBOX": "none",
+        },
+    ).start()
+    yield s
+    s.stop()
+
+
+def test_function_calls_lambdalite_with_its_credentials(plain_authed_server):
+    import pathlib
+
+    import boto3
+
+    from conftest import make_zip
+
+    lam = plain_authed_server.client()
+    target = unique()
+    create(lam, target)
+    caller = unique()
+    create(lam, caller, zip_bytes=make_zip({"app.py": CALLER}), Timeout=60)
+    site = str(pathlib.Path(boto3.__file__).parents[1])
+    out = json.loads(lam.invoke(FunctionName=caller, Payload=json.dumps({"site": site, "target": target}))["Payload"].read())
+    if "skip" in out:
+        pytest.skip(out["skip"] + " (env.rs does not yet add InvokerSettings.extra_env)")
+    assert out == {"payload": {"from": "inside"}}
+
+    # A role of another account acts as that account: invoke needs a policy.
+    stranger = unique()
+    create(
+        lam, stranger, zip_bytes=make_zip({"app.py": CALLER}), Timeout=60,
+        Role="arn:aws:iam::111111111111:role/elsewhere",
+    )
+    payload = json.dumps({"site": site, "target": target})
+    out = json.loads(lam.invoke(FunctionName=stranger, Payload=payload)["Payload"].read())
+    assert out == {"error": "AccessDeniedException"}
+    lam.add_permission(FunctionName=target, StatementId="x", Action="lambda:InvokeFunction", Principal="111111111111")
+    out = json.loads(lam.invoke(FunctionName=stranger, Payload=payload)["Payload"].read())
+    assert out == {"payload": {"from": "inside"}}

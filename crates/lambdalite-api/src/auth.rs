@@ -74,6 +74,7 @@ pub struct Key {
 }
 
 /// The credentials lambdalite checks requests against.
+#[derive(Clone)]
 pub struct Auth {
     /// Access key id → key. Empty: every request is let in.
     keys: HashMap<String, Key>,

@@ -14,6 +14,8 @@ mod error;
 mod event_config;
 mod extract;
 mod functions;
+#[cfg(test)]
+mod hostile;
 mod invoke;
 mod layers;
 mod policy;

@@ -33,6 +33,7 @@ async fn start() -> Server {
         sandbox: Arc::new(PlainProcess),
         account_concurrency: 1000,
         memory_reserve_mb: 0,
+        extra_env: None,
     })
     .unwrap();
     let (queue, pending) = AsyncQueue::open(&layout.database()).unwrap();

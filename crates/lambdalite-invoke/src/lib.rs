@@ -24,6 +24,11 @@ pub use env::Environment;
 pub use runtimes::Interpreters;
 pub use sandbox::{LaunchSpec, PlainProcess, Sandbox};
 
+/// Variables an environment gets besides AWS's own, computed from its
+/// function's configuration (lambdalite's API endpoint and the credentials it
+/// issues to the function).
+pub type ExtraEnv = Arc<dyn Fn(&FunctionConfig) -> Vec<(String, String)> + Send + Sync>;
+
 /// How the invoker is set up.
 pub struct InvokerSettings {
     pub partition: Partition,
@@ -46,6 +51,8 @@ pub struct InvokerSettings {
     /// Memory (MB) the host keeps free: no environment starts that would
     /// leave less available.
     pub memory_reserve_mb: u64,
+    /// Added to every environment's variables, before the function's own.
+    pub extra_env: Option<ExtraEnv>,
 }
 
 /// Runs futures concurrently (on the calling task) and collects their

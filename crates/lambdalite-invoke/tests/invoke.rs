@@ -43,6 +43,7 @@ fn setup(dir: &Path, keep_warm: Duration) -> (Arc<Invoker>, Arc<FunctionConfig>)
         sandbox: Arc::new(PlainProcess),
         account_concurrency: 1000,
         memory_reserve_mb: 0,
+        extra_env: None,
     })
     .unwrap();
     let marker = dir.join("grandchild.pid").display().to_string();

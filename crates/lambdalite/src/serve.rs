@@ -66,7 +66,12 @@ pub struct ServeArgs {
     #[arg(long, env = "LAMBDALITE_ACCESS_KEY_ID", requires = "secret_access_key")]
     access_key_id: Option<String>,
     /// The secret of --access-key-id.
-    #[arg(long, env = "LAMBDALITE_SECRET_ACCESS_KEY", hide_env_values = true, requires = "access_key_id")]
+    #[arg(
+        long,
+        env = "LAMBDALITE_SECRET_ACCESS_KEY",
+        hide_env_values = true,
+        requires = "access_key_id"
+    )]
     secret_access_key: Option<String>,
     /// A file of keys in the INI form of ~/.aws/credentials (one section per
     /// key; optional account_id and principal; see docs/security.md).
@@ -135,6 +140,48 @@ fn credentials(args: &ServeArgs) -> anyhow::Result<lambdalite_api::auth::Auth> {
     Ok(Auth::new(keys, &args.region, &args.account_id))
 }
 
+/// How functions reach lambdalite's API, and the credentials they call it
+/// with (issued per function, accepted with the identity of its role).
+fn function_env(
+    args: &ServeArgs,
+    auth: &lambdalite_api::auth::Auth,
+    partition: &Partition,
+    sandbox: &str,
+) -> lambdalite_invoke::ExtraEnv {
+    let port = args.listen.port();
+    let host = if sandbox == "namespaces" {
+        // lambdalite-sandbox's name for the host inside an environment; the
+        // API must listen beyond loopback (e.g. 0.0.0.0) to be reached there.
+        if args.listen.ip().is_loopback() {
+            tracing::info!(
+                "functions can't reach the API for SDK calls: it listens on loopback only \
+                 (listen on 0.0.0.0, with credentials, to let them)"
+            );
+        }
+        "host.lambdalite.internal".to_string()
+    } else if args.listen.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        match args.listen.ip() {
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+            ip => ip.to_string(),
+        }
+    };
+    let endpoint = format!("http://{host}:{port}");
+    let auth = auth.clone();
+    let partition = partition.clone();
+    Arc::new(move |config: &lambdalite_model::FunctionConfig| {
+        let (id, secret, token) =
+            auth.function_credentials(&partition.function_arn(&config.name), &config.role);
+        vec![
+            ("AWS_ACCESS_KEY_ID".into(), id),
+            ("AWS_SECRET_ACCESS_KEY".into(), secret),
+            ("AWS_SESSION_TOKEN".into(), token),
+            ("AWS_ENDPOINT_URL_LAMBDA".into(), endpoint.clone()),
+        ]
+    })
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let auth = credentials(&args)?;
     let layout = Layout::new(&args.data_dir);
@@ -175,6 +222,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         cpu_scale = args.cpu_scale,
         "execution environments"
     );
+    let sandbox_name = sandbox.name();
     let invoker = Invoker::start(InvokerSettings {
         partition: partition.clone(),
         code_root: layout.code(),
@@ -188,6 +236,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         memory_reserve_mb: args
             .memory_reserve_mb
             .unwrap_or_else(|| lambdalite_invoke::host_total_mb().map_or(0, |total| total / 10)),
+        extra_env: Some(function_env(&args, &auth, &partition, sandbox_name)),
     })
     .context("starting the invoker")?;
     let (queue, pending) = AsyncQueue::open(&layout.database())
