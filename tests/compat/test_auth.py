@@ -245,8 +245,12 @@ def test_function_calls_lambdalite_with_its_credentials(plain_authed_server):
 
     # A role of another account acts as that account: invoke needs a policy.
     stranger = unique()
-    create(
-        lam, stranger, zip_bytes=make_zip({"app.py": CALLER}), Timeout=60,
+    lam.create_function(
+        FunctionName=stranger,
+        Runtime="python3.12",
+        Handler="app.handler",
+        Code={"ZipFile": make_zip({"app.py": CALLER})},
+        Timeout=60,
         Role="arn:aws:iam::111111111111:role/elsewhere",
     )
     payload = json.dumps({"site": site, "target": target})
