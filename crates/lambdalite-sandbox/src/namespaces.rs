@@ -79,10 +79,15 @@ struct Shared {
     seccomp: Vec<BpfProgram>,
     cpu_scale: f64,
     network: NetworkMode,
+    /// Network namespaces made ahead of need.
+    nets: Arc<net::Pool>,
     host_cpus: usize,
     last_cap: u32,
     devnull: OwnedFd,
 }
+
+/// Network namespaces of each mode in use kept ready.
+const NETNS_STOCK: usize = 4;
 
 /// Numbers environments within this process (names of cgroups).
 static ENV_SEQ: AtomicU64 = AtomicU64::new(0);
@@ -136,6 +141,7 @@ impl Namespaces {
                 seccomp,
                 cpu_scale: config.cpu_scale,
                 network: config.network,
+                nets: net::Pool::start(NETNS_STOCK),
                 host_cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
                 last_cap,
                 devnull,
@@ -155,9 +161,10 @@ impl Namespaces {
         self.shared.cgroups.version()
     }
 
-    /// Starts `/bin/sh -c true` in a full environment and checks it ran.
+    /// Starts `/bin/sh -c 'exit 0'` in a full environment, with the default
+    /// network, and checks it ran.
     pub async fn probe(&self) -> Result<(), SandboxError> {
-        let mut prepared = self.prepare(NetworkMode::None)?;
+        let mut prepared = self.prepare(self.shared.network)?;
         let _listener = prepared
             .runtime_api_listener()
             .map_err(|e| SandboxError::io("binding the probe's listener", e))?;
@@ -205,15 +212,9 @@ impl Sandbox for Namespaces {
     }
 
     fn prepare(&self, network: NetworkMode) -> Result<Box<dyn Prepared>, SandboxError> {
-        let (net, veth) = match network {
-            NetworkMode::None => (net::create(), None),
-            NetworkMode::Default => match net::create_connected() {
-                Ok((net, veth)) => (Ok(net), Some(veth)),
-                Err(e) => (Err(e), None),
-            },
-        };
-        let net =
-            net.map_err(|e| SandboxError::io("making the environment's network namespace", e))?;
+        let made = self.shared.nets.take(network == NetworkMode::Default);
+        let (net, veth) =
+            made.map_err(|e| SandboxError::io("making the environment's network namespace", e))?;
         Ok(Box::new(NsPrepared {
             shared: self.shared.clone(),
             net,
@@ -555,10 +556,13 @@ fn child_main(ctx: &ChildCtx) -> ! {
                 fail(ctx, STAGE_CAPS, errno());
             }
         }
+        // Raw system calls: the C library's wrappers would first try to
+        // change the credentials of every thread it believes the process
+        // has (the parent's), and wait for them forever.
         let gid = ctx.gid as libc::gid_t;
-        if libc::setgroups(1, &gid) != 0
-            || libc::setresgid(gid, gid, gid) != 0
-            || libc::setresuid(ctx.uid, ctx.uid, ctx.uid) != 0
+        if libc::syscall(libc::SYS_setgroups, 1, &gid as *const libc::gid_t) != 0
+            || libc::syscall(libc::SYS_setresgid, gid, gid, gid) != 0
+            || libc::syscall(libc::SYS_setresuid, ctx.uid, ctx.uid, ctx.uid) != 0
         {
             fail(ctx, STAGE_IDS, errno());
         }

@@ -103,18 +103,12 @@ impl Slot {
     }
 }
 
-/// The host end of an environment's veth pair; deleting it removes the pair
-/// and frees the slot.
+/// The host end of an environment's veth pair. The kernel removes the pair
+/// when the environment's namespace goes (after its last process and the
+/// listener); until then the slot's name stays taken, so no other
+/// environment gets its addresses.
 pub(crate) struct Veth {
     pub slot: Slot,
-}
-
-impl Drop for Veth {
-    fn drop(&mut self) {
-        if let Err(e) = netlink::Socket::open().and_then(|s| s.delete_link(&self.slot.ifname())) {
-            tracing::warn!(error = %e, ifname = self.slot.ifname(), "removing an environment's veth");
-        }
-    }
 }
 
 /// Makes a network namespace with loopback up, the Runtime API listener
@@ -268,7 +262,6 @@ mod netlink {
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
     const RTM_NEWLINK: u16 = 16;
-    const RTM_DELLINK: u16 = 17;
     const RTM_GETLINK: u16 = 18;
     const RTM_NEWADDR: u16 = 20;
     const RTM_NEWROUTE: u16 = 24;
@@ -468,15 +461,6 @@ mod netlink {
             self.request(&veth_request(name, peer, peer_ns))
         }
 
-        pub fn delete_link(&self, name: &str) -> io::Result<()> {
-            let mut m = Msg::new(RTM_DELLINK, 0);
-            m.ifinfo(0, 0, 0).str_attr(IFLA_IFNAME, name);
-            match self.request(&m.finish()) {
-                Err(e) if e.raw_os_error() == Some(libc::ENODEV) => Ok(()),
-                r => r,
-            }
-        }
-
         /// The index of a link in this socket's namespace (`RTM_GETLINK`).
         pub fn index_of(&self, name: &str) -> io::Result<i32> {
             let mut m = Msg::new(RTM_GETLINK, 0);
@@ -575,5 +559,105 @@ mod tests {
         let last = Slot(POOL_SLOTS - 1);
         assert_eq!(last.env(), std::net::Ipv4Addr::new(169, 254, 127, 254));
         assert!(last.ifname().len() <= 15);
+    }
+}
+
+/// A made network: its namespace, and its veth in the default mode.
+pub(crate) type Made = (NetNs, Option<Veth>);
+
+/// Network namespaces made ahead of need by a background thread, so an
+/// environment's start doesn't wait for the kernel to make one (the slowest
+/// part of a sandboxed start). Each mode's stock is filled only once that
+/// mode has been asked for.
+pub(crate) struct Pool {
+    state: std::sync::Mutex<PoolState>,
+    wake: std::sync::Condvar,
+    target: usize,
+}
+
+#[derive(Default)]
+struct PoolState {
+    none: Vec<NetNs>,
+    default: Vec<(NetNs, Veth)>,
+    want_none: bool,
+    want_default: bool,
+}
+
+impl Pool {
+    /// Starts the filling thread; `target` namespaces of each mode in use
+    /// are kept ready.
+    pub fn start(target: usize) -> std::sync::Arc<Pool> {
+        let pool = std::sync::Arc::new(Pool {
+            state: Default::default(),
+            wake: std::sync::Condvar::new(),
+            target,
+        });
+        if target > 0 {
+            let weak = std::sync::Arc::downgrade(&pool);
+            let _ = std::thread::Builder::new()
+                .name("lambdalite-netns-pool".into())
+                .spawn(move || Pool::fill(weak));
+        }
+        pool
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PoolState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A network for a new environment: from the stock, else made now.
+    pub fn take(&self, connected: bool) -> io::Result<Made> {
+        let taken = {
+            let mut st = self.lock();
+            if connected {
+                st.want_default = true;
+                st.default.pop().map(|(n, v)| (n, Some(v)))
+            } else {
+                st.want_none = true;
+                st.none.pop().map(|n| (n, None))
+            }
+        };
+        self.wake.notify_one();
+        match taken {
+            Some(made) => Ok(made),
+            None if connected => create_connected().map(|(n, v)| (n, Some(v))),
+            None => create().map(|n| (n, None)),
+        }
+    }
+
+    fn fill(weak: std::sync::Weak<Pool>) {
+        loop {
+            let Some(pool) = weak.upgrade() else { return };
+            let job = {
+                let mut st = pool.lock();
+                loop {
+                    if st.want_default && st.default.len() < pool.target {
+                        break Some(true);
+                    }
+                    if st.want_none && st.none.len() < pool.target {
+                        break Some(false);
+                    }
+                    let (next, timeout) = pool
+                        .wake
+                        .wait_timeout(st, std::time::Duration::from_secs(5))
+                        .unwrap_or_else(|e| e.into_inner());
+                    st = next;
+                    if timeout.timed_out() && std::sync::Arc::strong_count(&pool) == 1 {
+                        break None;
+                    }
+                }
+            };
+            let Some(connected) = job else { return };
+            let made = if connected {
+                create_connected().map(|(n, v)| pool.lock().default.push((n, v)))
+            } else {
+                create().map(|n| pool.lock().none.push(n))
+            };
+            if let Err(e) = made {
+                tracing::warn!(error = %e, "making a network namespace ahead of need");
+                drop(pool);
+                std::thread::sleep(std::time::Duration::from_secs(1));
+            }
+        }
     }
 }

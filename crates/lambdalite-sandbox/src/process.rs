@@ -157,8 +157,14 @@ impl Process {
             if let Some(mut cg) = iso.cgroup.take() {
                 iso.last_peak = cg.peak_bytes();
                 iso.last_oom = cg.oom_kills() > iso.oom_kills_at_start;
-                if let Err(e) = cg.remove() {
-                    tracing::warn!(error = %e, "removing an environment's cgroup");
+                // Nearly always gone at once; a busy one is retried off the
+                // caller's path.
+                if !cg.try_remove() {
+                    std::thread::spawn(move || {
+                        if let Err(e) = cg.remove() {
+                            tracing::warn!(error = %e, "removing an environment's cgroup");
+                        }
+                    });
                 }
             }
             iso.resources.clear();

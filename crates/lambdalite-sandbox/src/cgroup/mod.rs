@@ -113,33 +113,31 @@ impl EnvCgroup {
             .unwrap_or(0)
     }
 
-    /// Removes the folders (once every process of the environment is
-    /// gone). The kernel may take a moment to see an exited process leave,
-    /// so a busy folder is retried briefly.
-    pub fn remove(&mut self) -> io::Result<()> {
+    /// Removes the folders it can now; true once all are gone. A folder is
+    /// busy for a moment after its last process exited.
+    pub fn try_remove(&mut self) -> bool {
         self.procs.clear();
-        let mut result = Ok(());
-        for dir in self.dirs.drain(..).rev() {
-            let mut tries = 0;
-            loop {
-                match fs::remove_dir(&dir) {
-                    Ok(()) => break,
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => break,
-                    Err(e) if e.raw_os_error() == Some(libc::EBUSY) && tries < 50 => {
-                        tries += 1;
-                        std::thread::sleep(Duration::from_millis(2));
-                    }
-                    Err(e) => {
-                        result = Err(io::Error::new(
-                            e.kind(),
-                            format!("removing {}: {e}", dir.display()),
-                        ));
-                        break;
-                    }
-                }
+        self.dirs.retain(|dir| match fs::remove_dir(dir) {
+            Ok(()) => false,
+            Err(e) => e.kind() != io::ErrorKind::NotFound,
+        });
+        self.dirs.is_empty()
+    }
+
+    /// Removes the folders (once every process of the environment is
+    /// gone), retrying busy ones for a while. Blocks.
+    pub fn remove(&mut self) -> io::Result<()> {
+        for _ in 0..100 {
+            if self.try_remove() {
+                return Ok(());
             }
+            std::thread::sleep(Duration::from_millis(2));
         }
-        result
+        let left: Vec<String> = self.dirs.iter().map(|d| d.display().to_string()).collect();
+        Err(io::Error::other(format!(
+            "cgroups still busy: {}",
+            left.join(", ")
+        )))
     }
 }
 
