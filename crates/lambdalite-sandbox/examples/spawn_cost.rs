@@ -16,9 +16,12 @@ async fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(200);
     let dir = tempfile::tempdir().expect("a temporary folder");
+    // PROGRAM="/usr/bin/python3.11 -c pass" times another program.
+    let program = std::env::var("PROGRAM").unwrap_or_else(|_| "/bin/true".into());
+    let mut words = program.split(' ');
     let spec = LaunchSpec {
-        program: "/bin/true".into(),
-        args: Vec::new(),
+        program: words.next().unwrap_or("/bin/true").into(),
+        args: words.map(Into::into).collect(),
         env: vec![("PATH".into(), "/usr/bin:/bin".into())],
         code: dir.path().to_path_buf(),
         runtime: None,

@@ -40,6 +40,8 @@ pub struct BenchArgs {
 struct Server {
     child: Child,
     base: String,
+    /// The sandbox the server uses, as it logs it.
+    sandbox: String,
     dir: tempfile::TempDir,
 }
 
@@ -54,7 +56,7 @@ impl Drop for Server {
     }
 }
 
-fn start_server() -> anyhow::Result<Server> {
+fn start_server(extra: &[&str]) -> anyhow::Result<Server> {
     let dir = tempfile::tempdir()?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -67,6 +69,7 @@ fn start_server() -> anyhow::Result<Server> {
             "--data-dir",
         ])
         .arg(dir.path())
+        .args(extra)
         .env("LAMBDALITE_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -77,9 +80,18 @@ fn start_server() -> anyhow::Result<Server> {
     if !line.contains("listening") {
         bail!("lambdalite serve did not start: {line}");
     }
+    // `auto` makes namespaces as root, plain processes otherwise.
+    // SAFETY: geteuid(2) has no failure mode.
+    let root = unsafe { libc::geteuid() } == 0;
+    let sandbox = if extra.contains(&"none") || !root {
+        "plain-process"
+    } else {
+        "namespaces"
+    };
     Ok(Server {
         child,
         base: format!("http://127.0.0.1:{port}"),
+        sandbox: sandbox.into(),
         dir,
     })
 }
@@ -102,13 +114,28 @@ async fn create(
     handler: &str,
     zip: &[u8],
 ) -> anyhow::Result<()> {
-    let body = serde_json::json!({
+    create_with(http, base, name, runtime, handler, zip, None).await
+}
+
+async fn create_with(
+    http: &reqwest::Client,
+    base: &str,
+    name: &str,
+    runtime: &str,
+    handler: &str,
+    zip: &[u8],
+    environment: Option<&serde_json::Value>,
+) -> anyhow::Result<()> {
+    let mut body = serde_json::json!({
         "FunctionName": name,
         "Runtime": runtime,
         "Handler": handler,
         "Role": "arn:aws:iam::000000000000:role/bench",
         "Code": { "ZipFile": base64::engine::general_purpose::STANDARD.encode(zip) },
     });
+    if let Some(env) = environment {
+        body["Environment"] = env.clone();
+    }
     let r = http
         .post(format!("{base}/2015-03-31/functions"))
         .json(&body)
@@ -154,6 +181,105 @@ fn fmt_us(us: f64) -> String {
     } else {
         format!("{us:.0} µs")
     }
+}
+
+/// Cold starts of each function: each configuration change retires the
+/// function's environments, so the next invoke starts a new one.
+async fn cold_starts(
+    http: &reqwest::Client,
+    base: &str,
+    fns: &[&str],
+    n: usize,
+) -> anyhow::Result<Vec<Stats>> {
+    let mut out = Vec::new();
+    for f in fns {
+        let u = format!("{base}/2015-03-31/functions/{f}/invocations");
+        let mut samples = Vec::new();
+        for i in 0..n {
+            let r = http
+                .put(format!("{base}/2015-03-31/functions/{f}/configuration"))
+                .json(&serde_json::json!({ "Description": format!("cold {i}") }))
+                .send()
+                .await?;
+            if !r.status().is_success() {
+                bail!("updating {f}: {}", r.text().await?);
+            }
+            let t = Instant::now();
+            invoke(http, &u, br#"{"hello":"world"}"#).await?;
+            samples.push(t.elapsed());
+        }
+        out.push(stats(samples));
+    }
+    Ok(out)
+}
+
+/// The sandbox alone: `/bin/true` started to exit through each sandbox
+/// (namespace rows need root and are left out elsewhere).
+async fn sandbox_starts(n: usize) -> Vec<(String, Stats)> {
+    use lambdalite_invoke::sandbox::{
+        LaunchSpec, Namespaces, NamespacesConfig, NetworkMode, PlainProcess, Sandbox,
+    };
+    let Ok(dir) = tempfile::tempdir() else {
+        return Vec::new();
+    };
+    let spec = LaunchSpec {
+        program: "/bin/true".into(),
+        args: Vec::new(),
+        env: vec![("PATH".into(), "/usr/bin:/bin".into())],
+        code: dir.path().to_path_buf(),
+        runtime: None,
+        layers: Vec::new(),
+        memory_mb: 128,
+        ephemeral_storage_mb: 512,
+    };
+    let mut sandboxes: Vec<(String, Box<dyn Sandbox>, NetworkMode)> = vec![(
+        "plain process".into(),
+        Box::new(PlainProcess),
+        NetworkMode::Default,
+    )];
+    let config = NamespacesConfig {
+        state_dir: dir.path().join("sandbox"),
+        cpu_scale: 0.0,
+        network: NetworkMode::Default,
+    };
+    if let Ok(ns) = Namespaces::new(config.clone()) {
+        sandboxes.push((
+            "namespaces, network none".into(),
+            Box::new(ns),
+            NetworkMode::None,
+        ));
+    }
+    if let Ok(ns) = Namespaces::new(config) {
+        sandboxes.push((
+            "namespaces, default network".into(),
+            Box::new(ns),
+            NetworkMode::Default,
+        ));
+    }
+    let mut out = Vec::new();
+    for (name, sandbox, network) in sandboxes {
+        let mut samples = Vec::with_capacity(n);
+        for _ in 0..n {
+            let t = Instant::now();
+            let ran = async {
+                let mut prepared = sandbox.prepare(network).ok()?;
+                let _listener = prepared.runtime_api_listener().ok()?;
+                let (_r, w) = std::io::pipe().ok()?;
+                let mut p = prepared.spawn(&spec, w).ok()?;
+                p.started().await.ok()?;
+                p.wait().await.ok()
+            }
+            .await;
+            if !ran.is_some_and(|s| s.success()) {
+                break;
+            }
+            samples.push(t.elapsed());
+        }
+        if samples.len() == n {
+            out.push((name, stats(samples)));
+        }
+    }
+    out
 }
 
 /// The bare start of an interpreter: spawn to exit, clean environment.
@@ -341,7 +467,9 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             rust_echo.display()
         )
     })?;
-    let server = start_server()?;
+    // The sandbox as serve chooses it, without the CPU share that follows
+    // memory (128 MB is 7 % of a CPU on AWS): this measures lambdalite.
+    let server = start_server(&["--cpu-scale", "0"])?;
     let base = server.base.clone();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
@@ -463,25 +591,42 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
 
     // Cold starts: each configuration change retires the environments, so
     // the next invoke starts a new one.
-    let mut cold = Vec::new();
-    for f in ["bench-rust", "bench-python", "bench-node"] {
-        let u = url(f);
-        let mut samples = Vec::new();
-        for i in 0..args.cold {
-            let r = http
-                .put(format!("{base}/2015-03-31/functions/{f}/configuration"))
-                .json(&serde_json::json!({ "Description": format!("cold {i}") }))
-                .send()
-                .await?;
-            if !r.status().is_success() {
-                bail!("updating {f}: {}", r.text().await?);
-            }
-            let t = Instant::now();
-            invoke(&http, &u, PAYLOAD).await?;
-            samples.push(t.elapsed());
-        }
-        cold.push(stats(samples));
+    let fns = ["bench-rust", "bench-python", "bench-node"];
+    let cold = cold_starts(&http, &base, &fns, args.cold).await?;
+    // The same without a network of their own (loopback only).
+    let none_env = serde_json::json!({ "Variables": { "LAMBDALITE_NETWORK": "none" } });
+    for (f, runtime, handler, zip) in [
+        ("bench-rust", "provided.al2023", "bootstrap", &rust_zip),
+        ("bench-python", "python3.11", "app.handler", &py_zip),
+        ("bench-node", "nodejs20.x", "index.handler", &node_zip),
+    ] {
+        create_with(
+            &http,
+            &base,
+            &format!("{f}-nonet"),
+            runtime,
+            handler,
+            zip,
+            Some(&none_env),
+        )
+        .await?;
     }
+    let nonet: Vec<String> = fns.iter().map(|f| format!("{f}-nonet")).collect();
+    let nonet: Vec<&str> = nonet.iter().map(String::as_str).collect();
+    let cold_nonet = cold_starts(&http, &base, &nonet, args.cold).await?;
+    // And as plain processes, from a second server.
+    let plain_server = start_server(&["--sandbox", "none"])?;
+    let plain_base = plain_server.base.clone();
+    for (f, runtime, handler, zip) in [
+        ("bench-rust", "provided.al2023", "bootstrap", &rust_zip),
+        ("bench-python", "python3.11", "app.handler", &py_zip),
+        ("bench-node", "nodejs20.x", "index.handler", &node_zip),
+    ] {
+        create(&http, &plain_base, f, runtime, handler, zip).await?;
+    }
+    let cold_plain = cold_starts(&http, &plain_base, &fns, args.cold).await?;
+    drop(plain_server);
+    let sandbox_alone = sandbox_starts(args.cold * 2).await;
     let (accept_rate, accept_delay) = async_figures(&http, &server, args.seconds).await?;
     let py_bare = bare_start(&args.python, &["-c", "pass"], args.cold);
     let node_bare = bare_start(&args.node, &["-e", "0"], args.cold);
@@ -510,12 +655,23 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
             fmt_us(s.p99)
         );
     }
-    for (name, s) in ["provided (Rust echo)", "python3.11", "nodejs20.x"]
-        .iter()
-        .zip(&cold)
-    {
+    let names = ["provided (Rust echo)", "python3.11", "nodejs20.x"];
+    for (i, name) in names.iter().enumerate() {
+        for (how, s) in [
+            (format!("{}, default network", server.sandbox), &cold[i]),
+            (format!("{}, network none", server.sandbox), &cold_nonet[i]),
+            ("plain process".to_string(), &cold_plain[i]),
+        ] {
+            println!(
+                "| cold start (invoke to response, new environment), {name}, {how} | {} | {} |",
+                fmt_us(s.p50),
+                fmt_us(s.p99)
+            );
+        }
+    }
+    for (how, s) in &sandbox_alone {
         println!(
-            "| cold start (invoke to response, new environment), {name} | {} | {} |",
+            "| `/bin/true` start to exit, {how} | {} | {} |",
             fmt_us(s.p50),
             fmt_us(s.p99)
         );
