@@ -181,6 +181,22 @@ impl Auth {
         body: &[u8],
         now: DateTime<Utc>,
     ) -> Result<Caller, LambdaError> {
+        self.check(parts, Some(body), now)
+    }
+
+    /// Everything [`Auth::verify`] checks but the signature itself, which
+    /// needs the body: an unsigned request, an unknown key, a wrong scope or
+    /// a stale date is refused before the body is read.
+    pub fn precheck(&self, parts: &Parts, now: DateTime<Utc>) -> Result<Caller, LambdaError> {
+        self.check(parts, None, now)
+    }
+
+    fn check(
+        &self,
+        parts: &Parts,
+        body: Option<&[u8]>,
+        now: DateTime<Utc>,
+    ) -> Result<Caller, LambdaError> {
         let query = parts.uri.query().unwrap_or("");
         let params = query_pairs(query);
         let presigned = params.iter().any(|(k, _)| k == "X-Amz-Algorithm");
@@ -213,6 +229,9 @@ impl Auth {
         };
         self.check_scope(&sig)?;
         check_time(&sig, now)?;
+        let Some(body) = body else {
+            return Ok(key.caller);
+        };
         // The payload hashes the signature may cover: the header's, else the
         // body's (a presigned URL: or UNSIGNED-PAYLOAD, as S3-style signers
         // make them).
@@ -742,6 +761,9 @@ pub async fn authenticate(
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
+    if let Err(e) = auth.precheck(&parts, Utc::now()) {
+        return ApiError(e).into_response();
+    }
     let body = match axum::body::to_bytes(body, limits::CODE_REQUEST_MAX_BYTES).await {
         Ok(b) => b,
         Err(_) => {
@@ -888,6 +910,7 @@ mod tests {
             .insert("authorization", value.parse().unwrap());
         let (parts, ()) = req.into_parts();
         assert_eq!(a.verify(&parts, b"", now()), Err(unrecognized()));
+        assert_eq!(a.precheck(&parts, now()), Err(unrecognized()));
     }
 
     #[test]
