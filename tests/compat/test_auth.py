@@ -259,3 +259,10 @@ def test_function_calls_lambdalite_with_its_credentials(plain_authed_server):
     lam.add_permission(FunctionName=target, StatementId="x", Action="lambda:InvokeFunction", Principal="111111111111")
     out = json.loads(lam.invoke(FunctionName=stranger, Payload=payload)["Payload"].read())
     assert out == {"payload": {"from": "inside"}}
+
+
+def test_oversized_headers_are_refused(server):
+    req = AWSRequest(method="GET", url=server.endpoint + "/2015-03-31/functions/", headers={"X-Big": "a" * 70_000})
+    status, headers, _ = send(req)
+    assert status == 413
+    assert headers["x-amzn-ErrorType"] == "RequestEntityTooLargeException"
