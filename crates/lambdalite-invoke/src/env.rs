@@ -177,6 +177,9 @@ fn launch_spec(
         }
         _ => {}
     }
+    if let Some(extra) = &settings.extra_env {
+        env.extend(extra(config));
+    }
     if let Some(vars) = &config.environment {
         env.extend(vars.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
