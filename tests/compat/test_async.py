@@ -179,3 +179,22 @@ def test_no_accepted_event_is_lost_across_a_crash(tmp_path):
     finally:
         server.stop()
         shutil.rmtree(d, ignore_errors=True)
+
+
+def test_events_too_old_go_to_the_failure_destination(quick_retries):
+    # A function that can never run (reserved concurrency 0) keeps its event
+    # retrying until MaximumEventAgeInSeconds (at least 60 s) has passed.
+    lam = quick_retries.client()
+    dest = py(lam, RECORDER)
+    stuck = py(lam, "def handler(e, c):\n    return 1\n")
+    lam.put_function_concurrency(FunctionName=stuck, ReservedConcurrentExecutions=0)
+    lam.put_function_event_invoke_config(
+        FunctionName=stuck,
+        MaximumEventAgeInSeconds=60,
+        DestinationConfig={"OnFailure": {"Destination": ARN + dest}},
+    )
+    lam.invoke(FunctionName=stuck, InvocationType="Event", Payload=json.dumps({"old": True}))
+    record = wait_until(lambda: records(quick_retries, dest), timeout=90, what="the expired event's record")[0]
+    assert record["requestContext"]["condition"] == "EventAgeExceeded"
+    assert record["requestPayload"] == {"old": True}
+    assert "responsePayload" not in record

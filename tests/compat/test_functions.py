@@ -350,3 +350,15 @@ def test_restart_keeps_everything(fresh_server):
     assert after["Tags"] == {"k": "v"}
     with urllib.request.urlopen(after["Code"]["Location"]) as r:
         assert r.read() == PY_ECHO
+
+
+def test_create_function_tag_rules(lam):
+    with pytest.raises(ClientError) as e:
+        create(lam, Tags={"aws:owner": "x"})
+    assert error_of(e)[0] == "InvalidParameterValueException"
+    with pytest.raises(ClientError) as e:
+        create(lam, Tags={f"k{i}": "v" for i in range(51)})
+    assert error_of(e)[0] == "InvalidParameterValueException"
+    name = unique()
+    create(lam, name, Tags={f"k{i}": "v" for i in range(50)})
+    assert len(lam.get_function(FunctionName=name)["Tags"]) == 50

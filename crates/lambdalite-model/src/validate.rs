@@ -678,6 +678,22 @@ pub fn create_function(
     if !errors.is_empty() {
         return Err(LambdaError::Validation(errors));
     }
+    if let Some(tags) = &input.tags {
+        if let Some(k) = tags
+            .keys()
+            .find(|k| k.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")))
+        {
+            return Err(LambdaError::InvalidParameterValue(format!(
+                "The key '{k}' starts with 'aws:', which is reserved for AWS use."
+            )));
+        }
+        if tags.len() > 50 {
+            return Err(LambdaError::InvalidParameterValue(format!(
+                "A function can have at most 50 tags; this request would leave it with {}.",
+                tags.len()
+            )));
+        }
+    }
     if input.package_type.as_deref() == Some("Image") {
         return Err(code_source_error(false, true));
     }
