@@ -89,6 +89,28 @@ fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).expect("records serialise to JSON")
 }
 
+/// Reads a table of (function, key, JSON) rows, grouped by function.
+fn load_keyed<T: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    sql: &str,
+) -> Result<BTreeMap<String, BTreeMap<String, T>>, StoreError> {
+    let mut out: BTreeMap<String, BTreeMap<String, T>> = BTreeMap::new();
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (function, key, json) = row?;
+        let value: T = parse(&function, &json)?;
+        out.entry(function).or_default().insert(key, value);
+    }
+    Ok(out)
+}
+
 fn load(conn: &Connection) -> Result<Cache, StoreError> {
     let mut cache = Cache::default();
     type Partial = (BTreeMap<String, String>, u64, Option<u32>);
@@ -115,23 +137,13 @@ fn load(conn: &Connection) -> Result<Cache, StoreError> {
         );
     }
     let mut event_configs: BTreeMap<String, BTreeMap<String, Arc<EventInvokeConfig>>> =
-        BTreeMap::new();
-    let mut stmt = conn.prepare("SELECT function, qualifier, config FROM event_invoke_configs")?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-        ))
-    })?;
-    for row in rows {
-        let (function, qualifier, config) = row?;
-        let c: EventInvokeConfig = parse(&function, &config)?;
-        event_configs
-            .entry(function)
-            .or_default()
-            .insert(qualifier, Arc::new(c));
-    }
+        load_keyed::<EventInvokeConfig>(
+            conn,
+            "SELECT function, qualifier, config FROM event_invoke_configs",
+        )?
+        .into_iter()
+        .map(|(f, m)| (f, m.into_iter().map(|(k, v)| (k, Arc::new(v))).collect()))
+        .collect();
     let mut latest: BTreeMap<String, FunctionConfig> = BTreeMap::new();
     let mut versions: BTreeMap<String, BTreeMap<u64, Arc<FunctionConfig>>> = BTreeMap::new();
     let mut stmt = conn.prepare("SELECT function, version, config FROM versions")?;
@@ -154,54 +166,19 @@ fn load(conn: &Connection) -> Result<Cache, StoreError> {
                 .insert(n, Arc::new(config));
         }
     }
-    let mut aliases: BTreeMap<String, BTreeMap<String, Arc<Alias>>> = BTreeMap::new();
-    let mut stmt = conn.prepare("SELECT function, name, config FROM aliases")?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-        ))
-    })?;
-    for row in rows {
-        let (function, name, config) = row?;
-        let alias: Alias = parse(&function, &config)?;
-        aliases
-            .entry(function)
-            .or_default()
-            .insert(name, Arc::new(alias));
-    }
-    let mut provisioned: BTreeMap<String, BTreeMap<String, ProvisionedConfig>> = BTreeMap::new();
-    let mut stmt = conn.prepare("SELECT function, qualifier, config FROM provisioned_configs")?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-        ))
-    })?;
-    for row in rows {
-        let (function, qualifier, config) = row?;
-        let c: ProvisionedConfig = parse(&function, &config)?;
-        provisioned
-            .entry(function)
-            .or_default()
-            .insert(qualifier, c);
-    }
-    let mut policies: BTreeMap<String, BTreeMap<String, FunctionPolicy>> = BTreeMap::new();
-    let mut stmt = conn.prepare("SELECT function, qualifier, policy FROM function_policies")?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-        ))
-    })?;
-    for row in rows {
-        let (function, qualifier, policy) = row?;
-        let p: FunctionPolicy = parse(&function, &policy)?;
-        policies.entry(function).or_default().insert(qualifier, p);
-    }
+    let mut aliases: BTreeMap<String, BTreeMap<String, Arc<Alias>>> =
+        load_keyed::<Alias>(conn, "SELECT function, name, config FROM aliases")?
+            .into_iter()
+            .map(|(f, m)| (f, m.into_iter().map(|(k, v)| (k, Arc::new(v))).collect()))
+            .collect();
+    let mut provisioned: BTreeMap<String, BTreeMap<String, ProvisionedConfig>> = load_keyed(
+        conn,
+        "SELECT function, qualifier, config FROM provisioned_configs",
+    )?;
+    let mut policies: BTreeMap<String, BTreeMap<String, FunctionPolicy>> = load_keyed(
+        conn,
+        "SELECT function, qualifier, policy FROM function_policies",
+    )?;
     for (name, (tags, last_version, reserved_concurrency)) in partial {
         let Some(l) = latest.remove(&name) else {
             continue;
