@@ -21,6 +21,7 @@ mod layers;
 mod policy;
 mod provisioned;
 mod tags;
+mod urls;
 mod versions;
 
 use std::sync::Arc;
@@ -135,6 +136,14 @@ pub fn app(state: Arc<AppState>) -> Router {
             get(concurrency::get),
         )
         .route(
+            "/2021-10-31/functions/{name}/url",
+            post(urls::create)
+                .put(urls::update)
+                .get(urls::get)
+                .delete(urls::delete),
+        )
+        .route("/2021-10-31/functions/{name}/urls", get(urls::list))
+        .route(
             "/2019-09-30/functions/{name}/provisioned-concurrency",
             axum::routing::put(provisioned::put)
                 .get(provisioned::get_or_list)
@@ -198,6 +207,10 @@ pub fn app(state: Arc<AppState>) -> Router {
             auth::authenticate,
         ))
         .layer(middleware::from_fn(request_id))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            urls::dispatch,
+        ))
         .with_state(state)
 }
 

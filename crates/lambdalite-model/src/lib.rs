@@ -14,6 +14,7 @@ pub mod layer;
 pub mod limits;
 pub mod runtime;
 pub mod time;
+pub mod url;
 pub mod validate;
 
 pub use alias::Alias;

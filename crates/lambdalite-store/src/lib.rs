@@ -17,6 +17,7 @@ use std::sync::Arc;
 use lambdalite_model::config::{CodeRef, FunctionConfig};
 use lambdalite_model::event_config::{EventInvokeConfig, ProvisionedConfig};
 use lambdalite_model::layer::LayerVersion;
+use lambdalite_model::url::FunctionUrlConfig;
 use lambdalite_model::{Alias, LambdaError};
 
 pub use code::{CodeError, CodeStore};
@@ -39,6 +40,8 @@ pub struct FunctionRecord {
     pub event_configs: BTreeMap<String, Arc<EventInvokeConfig>>,
     /// Provisioned concurrency by qualifier (a version or an alias).
     pub provisioned: BTreeMap<String, ProvisionedConfig>,
+    /// Function URLs by qualifier (`$LATEST` or an alias).
+    pub urls: BTreeMap<String, FunctionUrlConfig>,
     /// Resource-based policies by qualifier (`""` for the unqualified
     /// function, else a version or an alias).
     pub policies: BTreeMap<String, FunctionPolicy>,
@@ -82,6 +85,8 @@ pub enum Change {
     DeleteEventConfig(String),
     PutProvisioned(String, ProvisionedConfig),
     DeleteProvisioned(String),
+    PutUrl(String, FunctionUrlConfig),
+    DeleteUrl(String),
     /// Sets (or, with no statements left, removes) a qualifier's policy.
     PutPolicy(String, FunctionPolicy),
 }

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuar
 use lambdalite_model::config::{CodeRef, FunctionConfig, LATEST};
 use lambdalite_model::event_config::{EventInvokeConfig, ProvisionedConfig};
 use lambdalite_model::layer::LayerVersion;
+use lambdalite_model::url::FunctionUrlConfig;
 use lambdalite_model::{Alias, LambdaError};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
@@ -50,6 +51,12 @@ CREATE TABLE IF NOT EXISTS function_policies (
     function  TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
     qualifier TEXT NOT NULL,
     policy    TEXT NOT NULL,
+    PRIMARY KEY (function, qualifier)
+);
+CREATE TABLE IF NOT EXISTS function_urls (
+    function  TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+    qualifier TEXT NOT NULL,
+    config    TEXT NOT NULL,
     PRIMARY KEY (function, qualifier)
 );
 CREATE TABLE IF NOT EXISTS layers (
@@ -179,6 +186,10 @@ fn load(conn: &Connection) -> Result<Cache, StoreError> {
         conn,
         "SELECT function, qualifier, policy FROM function_policies",
     )?;
+    let mut urls: BTreeMap<String, BTreeMap<String, FunctionUrlConfig>> = load_keyed(
+        conn,
+        "SELECT function, qualifier, config FROM function_urls",
+    )?;
     for (name, (tags, last_version, reserved_concurrency)) in partial {
         let Some(l) = latest.remove(&name) else {
             continue;
@@ -194,6 +205,7 @@ fn load(conn: &Connection) -> Result<Cache, StoreError> {
                 reserved_concurrency,
                 event_configs: event_configs.remove(&name).unwrap_or_default(),
                 provisioned: provisioned.remove(&name).unwrap_or_default(),
+                urls: urls.remove(&name).unwrap_or_default(),
                 policies: policies.remove(&name).unwrap_or_default(),
             }),
         );
@@ -307,6 +319,12 @@ fn apply(record: &FunctionRecord, changes: &[Change]) -> FunctionRecord {
             Change::DeleteProvisioned(q) => {
                 next.provisioned.remove(q);
             }
+            Change::PutUrl(q, c) => {
+                next.urls.insert(q.clone(), c.clone());
+            }
+            Change::DeleteUrl(q) => {
+                next.urls.remove(q);
+            }
             Change::PutPolicy(q, p) => {
                 if p.statements.is_empty() {
                     next.policies.remove(q);
@@ -374,6 +392,7 @@ impl Store for SqliteStore {
             reserved_concurrency: None,
             event_configs: BTreeMap::new(),
             provisioned: BTreeMap::new(),
+            urls: BTreeMap::new(),
             policies: BTreeMap::new(),
         });
         self.write().functions.insert(name, record.clone());
@@ -449,6 +468,18 @@ impl Store for SqliteStore {
                 Change::DeleteProvisioned(q) => {
                     tx.execute(
                         "DELETE FROM provisioned_configs WHERE function = ?1 AND qualifier = ?2",
+                        params![name, q],
+                    )?;
+                }
+                Change::PutUrl(q, c) => {
+                    tx.execute(
+                        "INSERT OR REPLACE INTO function_urls (function, qualifier, config) VALUES (?1, ?2, ?3)",
+                        params![name, q, to_json(c)],
+                    )?;
+                }
+                Change::DeleteUrl(q) => {
+                    tx.execute(
+                        "DELETE FROM function_urls WHERE function = ?1 AND qualifier = ?2",
                         params![name, q],
                     )?;
                 }
