@@ -145,7 +145,13 @@ def test_no_accepted_event_is_lost_across_a_crash(tmp_path):
     server = Server(d).start()
     try:
         lam = server.client()
-        name = py(lam, "import time\ndef handler(event, context):\n    time.sleep(0.01)\n    print('ran', event['id'])\n")
+        # A full vCPU's share (1,769 MB) so hundreds of runs don't crawl at
+        # 128 MB's 7 % of a CPU on a small CI machine.
+        name = py(
+            lam,
+            "import time\ndef handler(event, context):\n    time.sleep(0.01)\n    print('ran', event['id'])\n",
+            MemorySize=1769,
+        )
         accepted = []
         stop = False
 
@@ -175,7 +181,7 @@ def test_no_accepted_event_is_lost_across_a_crash(tmp_path):
             seen = {int(m.split()[1]) for m in log_messages(server, name) if m.startswith("ran ")}
             return set(accepted) <= seen
 
-        wait_until(ran, timeout=90, what="every accepted event to run")
+        wait_until(ran, timeout=180, what="every accepted event to run")
     finally:
         server.stop()
         shutil.rmtree(d, ignore_errors=True)
