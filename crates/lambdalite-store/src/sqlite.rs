@@ -284,6 +284,39 @@ fn put_version(tx: &Transaction<'_>, config: &FunctionConfig) -> rusqlite::Resul
     Ok(())
 }
 
+/// Writes one row of a (function, key, JSON) table.
+fn put_keyed(
+    tx: &Transaction<'_>,
+    table: &str,
+    (key_column, value_column): (&str, &str),
+    function: &str,
+    key: &str,
+    json: String,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        &format!(
+            "INSERT OR REPLACE INTO {table} (function, {key_column}, {value_column}) VALUES (?1, ?2, ?3)"
+        ),
+        params![function, key, json],
+    )?;
+    Ok(())
+}
+
+/// Removes one row of a (function, key, JSON) table.
+fn delete_keyed(
+    tx: &Transaction<'_>,
+    table: &str,
+    key_column: &str,
+    function: &str,
+    key: &str,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        &format!("DELETE FROM {table} WHERE function = ?1 AND {key_column} = ?2"),
+        params![function, key],
+    )?;
+    Ok(())
+}
+
 /// Applies changes to a record in memory (after they are in the database).
 fn apply(record: &FunctionRecord, changes: &[Change]) -> FunctionRecord {
     let mut next = record.clone();
@@ -423,18 +456,15 @@ impl Store for SqliteStore {
                         params![name, n.to_string()],
                     )?;
                 }
-                Change::PutAlias(a) => {
-                    tx.execute(
-                        "INSERT OR REPLACE INTO aliases (function, name, config) VALUES (?1, ?2, ?3)",
-                        params![name, a.name, to_json(a)],
-                    )?;
-                }
-                Change::DeleteAlias(alias) => {
-                    tx.execute(
-                        "DELETE FROM aliases WHERE function = ?1 AND name = ?2",
-                        params![name, alias],
-                    )?;
-                }
+                Change::PutAlias(a) => put_keyed(
+                    &tx,
+                    "aliases",
+                    ("name", "config"),
+                    name,
+                    &a.name,
+                    to_json(a),
+                )?,
+                Change::DeleteAlias(alias) => delete_keyed(&tx, "aliases", "name", name, alias)?,
                 Change::SetTags(t) => {
                     tx.execute(
                         "UPDATE functions SET tags = ?2 WHERE name = ?1",
@@ -447,54 +477,48 @@ impl Store for SqliteStore {
                         params![name, r.map(i64::from)],
                     )?;
                 }
-                Change::PutEventConfig(q, c) => {
-                    tx.execute(
-                        "INSERT OR REPLACE INTO event_invoke_configs (function, qualifier, config) VALUES (?1, ?2, ?3)",
-                        params![name, q, to_json(c)],
-                    )?;
-                }
+                Change::PutEventConfig(q, c) => put_keyed(
+                    &tx,
+                    "event_invoke_configs",
+                    ("qualifier", "config"),
+                    name,
+                    q,
+                    to_json(c),
+                )?,
                 Change::DeleteEventConfig(q) => {
-                    tx.execute(
-                        "DELETE FROM event_invoke_configs WHERE function = ?1 AND qualifier = ?2",
-                        params![name, q],
-                    )?;
+                    delete_keyed(&tx, "event_invoke_configs", "qualifier", name, q)?
                 }
-                Change::PutProvisioned(q, c) => {
-                    tx.execute(
-                        "INSERT OR REPLACE INTO provisioned_configs (function, qualifier, config) VALUES (?1, ?2, ?3)",
-                        params![name, q, to_json(c)],
-                    )?;
-                }
+                Change::PutProvisioned(q, c) => put_keyed(
+                    &tx,
+                    "provisioned_configs",
+                    ("qualifier", "config"),
+                    name,
+                    q,
+                    to_json(c),
+                )?,
                 Change::DeleteProvisioned(q) => {
-                    tx.execute(
-                        "DELETE FROM provisioned_configs WHERE function = ?1 AND qualifier = ?2",
-                        params![name, q],
-                    )?;
+                    delete_keyed(&tx, "provisioned_configs", "qualifier", name, q)?
                 }
-                Change::PutUrl(q, c) => {
-                    tx.execute(
-                        "INSERT OR REPLACE INTO function_urls (function, qualifier, config) VALUES (?1, ?2, ?3)",
-                        params![name, q, to_json(c)],
-                    )?;
-                }
-                Change::DeleteUrl(q) => {
-                    tx.execute(
-                        "DELETE FROM function_urls WHERE function = ?1 AND qualifier = ?2",
-                        params![name, q],
-                    )?;
-                }
+                Change::PutUrl(q, c) => put_keyed(
+                    &tx,
+                    "function_urls",
+                    ("qualifier", "config"),
+                    name,
+                    q,
+                    to_json(c),
+                )?,
+                Change::DeleteUrl(q) => delete_keyed(&tx, "function_urls", "qualifier", name, q)?,
                 Change::PutPolicy(q, p) if p.statements.is_empty() => {
-                    tx.execute(
-                        "DELETE FROM function_policies WHERE function = ?1 AND qualifier = ?2",
-                        params![name, q],
-                    )?;
+                    delete_keyed(&tx, "function_policies", "qualifier", name, q)?
                 }
-                Change::PutPolicy(q, p) => {
-                    tx.execute(
-                        "INSERT OR REPLACE INTO function_policies (function, qualifier, policy) VALUES (?1, ?2, ?3)",
-                        params![name, q, to_json(p)],
-                    )?;
-                }
+                Change::PutPolicy(q, p) => put_keyed(
+                    &tx,
+                    "function_policies",
+                    ("qualifier", "policy"),
+                    name,
+                    q,
+                    to_json(p),
+                )?,
             }
         }
         if next.last_version != current.last_version {
