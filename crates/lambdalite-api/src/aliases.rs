@@ -13,12 +13,12 @@ use lambdalite_model::arn::{parse_function_ref, NameShape};
 use lambdalite_model::{limits, Alias, FunctionRef, LambdaError};
 use lambdalite_store::{Change, FunctionRecord};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_json, read_body, QueryParams};
 use crate::functions::{blocking, check_revision, new_revision};
-use crate::versions::{max_items, page};
+use crate::versions::{list_body, max_items};
 use crate::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -163,12 +163,7 @@ pub async fn get(
 ) -> ApiResult<Json<Value>> {
     let function = function_name(&state, &function)?;
     check_input(&AliasInput::default(), Some(&alias))?;
-    let record = state.store.get(&function).ok_or_else(|| {
-        state.not_found(&FunctionRef {
-            name: function.clone(),
-            qualifier: None,
-        })
-    })?;
+    let record = state.record(&function)?;
     let a = record
         .aliases
         .get(&alias)
@@ -267,22 +262,12 @@ pub async fn list(
             return Err(ApiError(LambdaError::Validation(errors)));
         }
     }
-    let record = state.store.get(&function).ok_or_else(|| {
-        state.not_found(&FunctionRef {
-            name: function.clone(),
-            qualifier: None,
-        })
-    })?;
+    let record = state.record(&function)?;
     let items: Vec<(String, Value)> = record
         .aliases
         .values()
         .filter(|a| filter.is_none_or(|v| a.function_version == v))
         .map(|a| (a.name.clone(), a.to_wire(&state.partition)))
         .collect();
-    let (aliases, next) = page(items, q.get("Marker"), max);
-    let mut body = json!({ "Aliases": aliases });
-    if let Some(n) = next {
-        body["NextMarker"] = json!(n);
-    }
-    Ok(Json(body))
+    Ok(list_body("Aliases", items, q.get("Marker"), max))
 }

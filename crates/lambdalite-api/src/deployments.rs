@@ -239,12 +239,7 @@ pub async fn start(
             )));
         }
     }
-    let record = state.store.get(&function).ok_or_else(|| {
-        state.not_found(&FunctionRef {
-            name: function.clone(),
-            qualifier: None,
-        })
-    })?;
+    let record = state.record(&function)?;
     let current = record.aliases.get(&alias).ok_or_else(|| {
         ApiError(LambdaError::ResourceNotFound(format!(
             "Cannot find alias arn: {}",

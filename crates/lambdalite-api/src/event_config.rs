@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use lambdalite_model::arn::{parse_function_ref, NameShape};
 use lambdalite_model::event_config::EventInvokeConfig;
-use lambdalite_model::{limits, FunctionRef, LambdaError, LATEST};
+use lambdalite_model::{limits, LambdaError, LATEST};
 use lambdalite_store::Change;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_json, read_body, QueryParams};
 use crate::functions::blocking;
-use crate::versions::{max_items, page};
+use crate::versions::{list_body, max_items};
 use crate::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -214,12 +214,7 @@ pub async fn get(
 ) -> ApiResult<Json<Value>> {
     let q = QueryParams::parse(query.as_deref());
     let (function, qualifier) = target(&state, &name, &q)?;
-    let record = state.store.get(&function).ok_or_else(|| {
-        state.not_found(&FunctionRef {
-            name: function.clone(),
-            qualifier: None,
-        })
-    })?;
+    let record = state.record(&function)?;
     let c = record
         .event_configs
         .get(&qualifier)
@@ -256,21 +251,16 @@ pub async fn list(
     let q = QueryParams::parse(query.as_deref());
     let r = parse_function_ref(&name, None, NameShape::Namespaced, &state.partition)?;
     let max = max_items(&q)?;
-    let record = state.store.get(&r.name).ok_or_else(|| {
-        state.not_found(&FunctionRef {
-            name: r.name.clone(),
-            qualifier: None,
-        })
-    })?;
+    let record = state.record(&r.name)?;
     let items: Vec<(String, Value)> = record
         .event_configs
         .iter()
         .map(|(ql, c)| (ql.clone(), wire(&state, &r.name, ql, c)))
         .collect();
-    let (configs, next) = page(items, q.get("Marker"), max);
-    let mut body = json!({ "FunctionEventInvokeConfigs": configs });
-    if let Some(n) = next {
-        body["NextMarker"] = json!(n);
-    }
-    Ok(Json(body))
+    Ok(list_body(
+        "FunctionEventInvokeConfigs",
+        items,
+        q.get("Marker"),
+        max,
+    ))
 }

@@ -53,6 +53,16 @@ impl AppState {
         )?)
     }
 
+    /// A function's record, or AWS's not-found error.
+    pub(crate) fn record(&self, name: &str) -> ApiResult<Arc<FunctionRecord>> {
+        self.store.get(name).ok_or_else(|| {
+            self.not_found(&FunctionRef {
+                name: name.to_string(),
+                qualifier: None,
+            })
+        })
+    }
+
     pub(crate) fn not_found(&self, r: &FunctionRef) -> ApiError {
         let arn = match &r.qualifier {
             Some(q) => self.partition.qualified_arn(&r.name, q),
@@ -277,12 +287,12 @@ pub async fn list(State(state): AppStateRef, RawQuery(query): RawQuery) -> ApiRe
             ));
         }
     }
-    let (functions, next) = crate::versions::page(items, q.get("Marker"), max);
-    let mut body = json!({ "Functions": functions });
-    if let Some(n) = next {
-        body["NextMarker"] = json!(n);
-    }
-    Ok(Json(body))
+    Ok(crate::versions::list_body(
+        "Functions",
+        items,
+        q.get("Marker"),
+        max,
+    ))
 }
 
 pub async fn update_configuration(

@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_json, read_body, QueryParams};
 use crate::functions::{blocking, new_revision};
-use crate::versions::page;
+use crate::versions::list_body;
 use crate::AppState;
 
 const LAYER_NAME_PATTERN: &str = r"(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+";
@@ -380,12 +380,7 @@ pub async fn list_layers(
             ))
         })
         .collect();
-    let (layers, next) = page(items, q.get("Marker"), max);
-    let mut body = json!({ "Layers": layers });
-    if let Some(n) = next {
-        body["NextMarker"] = json!(n);
-    }
-    Ok(Json(body))
+    Ok(list_body("Layers", items, q.get("Marker"), max))
 }
 
 pub async fn list_versions(
@@ -409,12 +404,7 @@ pub async fn list_versions(
                 .collect()
         })
         .unwrap_or_default();
-    let (versions, next) = page(items, q.get("Marker"), max);
-    let mut body = json!({ "LayerVersions": versions });
-    if let Some(n) = next {
-        body["NextMarker"] = json!(n);
-    }
-    Ok(Json(body))
+    Ok(list_body("LayerVersions", items, q.get("Marker"), max))
 }
 
 pub async fn delete_version(

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_json, read_body, QueryParams};
 use crate::functions::blocking;
-use crate::versions::{max_items, page};
+use crate::versions::{list_body, max_items};
 use crate::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -168,12 +168,7 @@ pub async fn get_or_list(
     if q.get("List") == Some("ALL") {
         let r = parse_function_ref(&name, None, NameShape::Plain, &state.partition)?;
         let max = max_items(&q)?;
-        let record = state.store.get(&r.name).ok_or_else(|| {
-            state.not_found(&FunctionRef {
-                name: r.name.clone(),
-                qualifier: None,
-            })
-        })?;
+        let record = state.record(&r.name)?;
         let items: Vec<(String, Value)> = record
             .provisioned
             .iter()
@@ -183,12 +178,12 @@ pub async fn get_or_list(
                 (ql.clone(), v)
             })
             .collect();
-        let (configs, next) = page(items, q.get("Marker"), max);
-        let mut body = json!({ "ProvisionedConcurrencyConfigs": configs });
-        if let Some(n) = next {
-            body["NextMarker"] = json!(n);
-        }
-        return Ok(Json(body));
+        return Ok(list_body(
+            "ProvisionedConcurrencyConfigs",
+            items,
+            q.get("Marker"),
+            max,
+        ));
     }
     let r = target(&state, &name, &q)?;
     let record = state

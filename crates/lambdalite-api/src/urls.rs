@@ -29,7 +29,7 @@ use serde_json::{json, Map, Value};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_json, read_body, QueryParams};
 use crate::functions::blocking;
-use crate::versions::{max_items, page};
+use crate::versions::{list_body, max_items};
 use crate::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -238,12 +238,7 @@ pub async fn get(
 ) -> ApiResult<Json<Value>> {
     let q = QueryParams::parse(query.as_deref());
     let (function, qualifier) = target(&state, &name, &q)?;
-    let record = state.store.get(&function).ok_or_else(|| {
-        state.not_found(&FunctionRef {
-            name: function.clone(),
-            qualifier: None,
-        })
-    })?;
+    let record = state.record(&function)?;
     let c = record.urls.get(&qualifier).ok_or_else(url_missing)?;
     Ok(Json(wire(&state, &headers, &function, &qualifier, c)))
 }
@@ -278,23 +273,13 @@ pub async fn list(
     let q = QueryParams::parse(query.as_deref());
     let r = parse_function_ref(&name, None, NameShape::Plain, &state.partition)?;
     let max = max_items(&q)?;
-    let record = state.store.get(&r.name).ok_or_else(|| {
-        state.not_found(&FunctionRef {
-            name: r.name.clone(),
-            qualifier: None,
-        })
-    })?;
+    let record = state.record(&r.name)?;
     let items: Vec<(String, Value)> = record
         .urls
         .iter()
         .map(|(ql, c)| (ql.clone(), wire(&state, &headers, &r.name, ql, c)))
         .collect();
-    let (configs, next) = page(items, q.get("Marker"), max);
-    let mut body = json!({ "FunctionUrlConfigs": configs });
-    if let Some(n) = next {
-        body["NextMarker"] = json!(n);
-    }
-    Ok(Json(body))
+    Ok(list_body("FunctionUrlConfigs", items, q.get("Marker"), max))
 }
 
 // ------------------------------------------------------------- serving

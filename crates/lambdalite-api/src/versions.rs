@@ -171,6 +171,22 @@ pub(crate) fn page<T>(
     (out, next)
 }
 
+/// A list operation's body: one page of `items` under `key`, with
+/// `NextMarker` when more follow.
+pub(crate) fn list_body(
+    key: &str,
+    items: Vec<(String, Value)>,
+    marker: Option<&str>,
+    max: usize,
+) -> Json<Value> {
+    let (page_items, next) = page(items, marker, max);
+    let mut body = json!({ key: page_items });
+    if let Some(n) = next {
+        body["NextMarker"] = json!(n);
+    }
+    Json(body)
+}
+
 pub async fn list(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
@@ -179,12 +195,7 @@ pub async fn list(
     let q = QueryParams::parse(query.as_deref());
     let r = parse_function_ref(&name, None, NameShape::Namespaced, &state.partition)?;
     let max = max_items(&q)?;
-    let record = state.store.get(&r.name).ok_or_else(|| {
-        state.not_found(&FunctionRef {
-            name: r.name.clone(),
-            qualifier: None,
-        })
-    })?;
+    let record = state.record(&r.name)?;
     let items: Vec<(String, Value)> = record
         .all_configs()
         .map(|c| {
@@ -195,12 +206,7 @@ pub async fn list(
             (c.version.clone(), v)
         })
         .collect();
-    let (versions, next) = page(items, q.get("Marker"), max);
-    let mut body = json!({ "Versions": versions });
-    if let Some(n) = next {
-        body["NextMarker"] = json!(n);
-    }
-    Ok(Json(body))
+    Ok(list_body("Versions", items, q.get("Marker"), max))
 }
 
 /// DeleteFunction with a version number: that version only.
