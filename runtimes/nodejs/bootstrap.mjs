@@ -10,6 +10,7 @@
 // Built-in modules only.
 
 import { connect } from 'node:net';
+import { Writable } from 'node:stream';
 import { format, inspect, types } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -460,6 +461,135 @@ function postInitError(err, via) {
 }
 
 // ---------------------------------------------------------------------------
+// Response streaming: awslambda.streamifyResponse and HttpResponseStream
+// ---------------------------------------------------------------------------
+
+const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+const HTTP_INTEGRATION = 'application/vnd.awslambda.http-integration-response';
+
+// The response of one invocation, sent to the Runtime API as it is written:
+// a chunked POST in streaming mode, ended by error trailers on failure.
+class ResponseStream extends Writable {
+  constructor(id) {
+    super();
+    this.id = id;
+    this.contentType = 'application/octet-stream';
+    this.socket = null;
+    this.failed = false;
+    this.response = new Promise((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    this.response.catch(() => {}); // observed by the invocation loop
+  }
+
+  setContentType(contentType) {
+    if (this.socket) throw new Error('Tried to set the content type after the stream started');
+    this.contentType = String(contentType);
+  }
+
+  open() {
+    const socket = connect({ host: api.host, port: api.port });
+    socket.setNoDelay(true);
+    const reader = new ResponseReader();
+    socket.on('data', (data) => {
+      try {
+        if (reader.feed(data)) {
+          this.settle.resolve(reader.result());
+          socket.destroy();
+        }
+      } catch (err) {
+        this.settle.reject(err);
+        socket.destroy();
+      }
+    });
+    socket.on('error', (err) => this.settle.reject(err));
+    socket.on('close', () => this.settle.reject(new Error('Runtime API connection closed before the response was complete')));
+    socket.write(
+      `POST /2018-06-01/runtime/invocation/${encodeURIComponent(this.id)}/response HTTP/1.1\r\n` +
+        `Host: ${api.authority}\r\n` +
+        'Lambda-Runtime-Function-Response-Mode: streaming\r\n' +
+        'Transfer-Encoding: chunked\r\n' +
+        'Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n' +
+        `Content-Type: ${this.contentType}\r\n` +
+        'Connection: close\r\n\r\n',
+      'latin1',
+    );
+    this.socket = socket;
+  }
+
+  _write(chunk, _encoding, callback) {
+    if (this.failed) return callback();
+    if (!this.socket) this.open();
+    if (chunk.length === 0) return callback();
+    this.socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+    this.socket.write(chunk);
+    // The next write waits until this one reached the Runtime API.
+    this.socket.write('\r\n', 'latin1', () => callback());
+  }
+
+  _final(callback) {
+    if (!this.failed) {
+      if (!this.socket) this.open();
+      this.socket.write('0\r\n\r\n', 'latin1');
+    }
+    callback();
+  }
+
+  // Ends the stream with the error in its trailers.
+  fail(err) {
+    if (this.failed) return;
+    this.failed = true;
+    if (!this.socket) this.open();
+    const payload = errorPayload(err);
+    const body = Buffer.from(JSON.stringify(payload)).toString('base64');
+    const kind = String(payload.errorType).replace(/[\r\n]/g, ' ');
+    this.socket.write(
+      `0\r\nLambda-Runtime-Function-Error-Type: ${kind}\r\nLambda-Runtime-Function-Error-Body: ${body}\r\n\r\n`,
+      'latin1',
+    );
+  }
+}
+
+class HttpResponseStream {
+  // Writes the HTTP prelude (statusCode, headers, cookies) a function URL
+  // turns into its response's status and headers; the body follows.
+  static from(underlying, prelude) {
+    underlying.setContentType(HTTP_INTEGRATION);
+    underlying.write(JSON.stringify(prelude === undefined ? {} : prelude));
+    underlying.write(new Uint8Array(8));
+    return underlying;
+  }
+}
+
+globalThis.awslambda = Object.freeze({
+  streamifyResponse(handler) {
+    handler[STREAMING] = 'response';
+    return handler;
+  },
+  HttpResponseStream,
+});
+
+function invokeStreaming(handler, event, context, id, next, onPostFailure) {
+  const stream = new ResponseStream(id);
+  const settled = () => stream.response.then(next, onPostFailure);
+  onEmptyEventLoop = null;
+  Promise.resolve()
+    .then(() => handler(event, stream, context))
+    .then(
+      () => {
+        if (!stream.writableEnded) stream.end();
+        settled();
+      },
+      (err) => {
+        logError('Invoke Error', err);
+        if (stream.writableEnded) console.error('The response stream ended before the error; it is not reported.');
+        else stream.fail(err);
+        settled();
+      },
+    );
+}
+
+// ---------------------------------------------------------------------------
 // Handler loading
 // ---------------------------------------------------------------------------
 
@@ -695,6 +825,11 @@ function invoke(handler, handlerIsAsync, res) {
       },
     };
 
+    if (handler[STREAMING] === 'response') {
+      reported = true;
+      invokeStreaming(handler, event, context, id, next, onPostFailure);
+      return;
+    }
     const returned = handler(event, context, callback);
     if (returned && typeof returned.then === 'function') {
       returned.then(succeed, fail).catch(fail);

@@ -222,6 +222,7 @@ impl AsyncRunner {
                 payload: Bytes::from(event.payload.clone()),
                 client_context: None,
                 tail: false,
+                stream: None,
             })
             .await;
         match result {

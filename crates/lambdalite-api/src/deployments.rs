@@ -388,6 +388,7 @@ async fn run_hook(
             payload: Bytes::from(payload.to_string()),
             client_context: None,
             tail: false,
+            stream: None,
         })
         .await
         .map_err(|e| e.to_string())?;

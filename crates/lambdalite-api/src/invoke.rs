@@ -40,7 +40,7 @@ fn invocation_type(headers: &HeaderMap) -> Result<InvocationType, LambdaError> {
     }
 }
 
-fn wants_tail(headers: &HeaderMap) -> Result<bool, LambdaError> {
+pub(crate) fn wants_tail(headers: &HeaderMap) -> Result<bool, LambdaError> {
     match header(headers, "X-Amz-Log-Type") {
         None | Some("None") => Ok(false),
         Some("Tail") => Ok(true),
@@ -52,7 +52,7 @@ fn wants_tail(headers: &HeaderMap) -> Result<bool, LambdaError> {
 }
 
 /// Decodes `X-Amz-Client-Context` (base64 of a JSON object, ≤ 3,583 bytes).
-fn client_context(headers: &HeaderMap) -> Result<Option<String>, LambdaError> {
+pub(crate) fn client_context(headers: &HeaderMap) -> Result<Option<String>, LambdaError> {
     let Some(raw) = header(headers, "X-Amz-Client-Context") else {
         return Ok(None);
     };
@@ -77,7 +77,7 @@ fn client_context(headers: &HeaderMap) -> Result<Option<String>, LambdaError> {
 }
 
 /// An invoke payload must be JSON; an empty one is `{}`.
-fn check_payload(body: Bytes) -> Result<Bytes, LambdaError> {
+pub(crate) fn check_payload(body: Bytes) -> Result<Bytes, LambdaError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Bytes::from_static(b"{}"));
     }
@@ -92,7 +92,7 @@ fn check_payload(body: Bytes) -> Result<Bytes, LambdaError> {
 impl AppState {
     /// The version an invocation runs: through an alias with a routing
     /// configuration, chosen at random by weight.
-    fn version_to_run(&self, r: &FunctionRef) -> ApiResult<Arc<FunctionConfig>> {
+    pub(crate) fn version_to_run(&self, r: &FunctionRef) -> ApiResult<Arc<FunctionConfig>> {
         let resolved = self.lookup(r)?;
         let Some(alias) = resolved.alias.filter(|a| !a.routing.is_empty()) else {
             return Ok(resolved.config);
@@ -106,7 +106,7 @@ impl AppState {
     }
 }
 
-fn invoked_arn(state: &AppState, r: &FunctionRef) -> String {
+pub(crate) fn invoked_arn(state: &AppState, r: &FunctionRef) -> String {
     match &r.qualifier {
         Some(q) => state.partition.qualified_arn(&r.name, q),
         None => state.partition.function_arn(&r.name),
@@ -178,6 +178,7 @@ pub async fn invoke(
                     payload,
                     client_context: ctx,
                     tail,
+                    stream: None,
                 })
                 .await?;
             let mut resp = Response::new(Body::from(result.payload));

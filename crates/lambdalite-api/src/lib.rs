@@ -20,6 +20,7 @@ mod invoke;
 mod layers;
 mod policy;
 mod provisioned;
+mod stream;
 mod tags;
 mod urls;
 mod versions;
@@ -177,6 +178,10 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(
             "/2015-03-31/functions/{name}/invocations",
             post(invoke::invoke),
+        )
+        .route(
+            "/2021-11-15/functions/{name}/response-streaming-invocations",
+            post(stream::invoke_with_response_stream),
         )
         .route(
             "/2014-11-13/functions/{name}/invoke-async",

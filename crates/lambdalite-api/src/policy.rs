@@ -466,6 +466,13 @@ pub fn authorize(state: &AppState, parts: &Parts, caller: &Caller) -> Result<(),
         && matches!(
             segments.as_slice(),
             ["", "2015-03-31", "functions", _, "invocations"]
+                | [
+                    "",
+                    "2021-11-15",
+                    "functions",
+                    _,
+                    "response-streaming-invocations"
+                ]
                 | ["", "2014-11-13", "functions", _, "invoke-async"]
                 | ["", "2014-11-13", "functions", _, "invoke-async", ""]
         );

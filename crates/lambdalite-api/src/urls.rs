@@ -29,6 +29,7 @@ use serde_json::{json, Map, Value};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_json, read_body, QueryParams};
 use crate::functions::blocking;
+use crate::stream::Started;
 use crate::versions::{list_body, max_items};
 use crate::AppState;
 
@@ -545,19 +546,36 @@ async fn serve(
         .lookup(&r)
         .map_err(|_| plain(StatusCode::NOT_FOUND, "Function URL not found"))?
         .config;
-    let result = state
-        .invoker
-        .invoke(InvokeRequest {
-            invoked_arn: match &r.qualifier {
-                Some(q) => state.partition.qualified_arn(&r.name, q),
-                None => state.partition.function_arn(&r.name),
+    let req = InvokeRequest {
+        invoked_arn: crate::invoke::invoked_arn(state, &r),
+        config: config_to_run,
+        payload: Bytes::from(event.to_string()),
+        client_context: None,
+        tail: false,
+        stream: None,
+    };
+    let result = if config.invoke_mode == "RESPONSE_STREAM" {
+        match crate::stream::start(state, req).await {
+            Started::Finished(result) => result,
+            Started::Streaming {
+                content_type,
+                parts,
+                done,
+            } => match crate::stream::http_response(content_type, parts, done).await {
+                Ok(mut resp) => {
+                    if let Ok(v) = HeaderValue::from_str(&request_id) {
+                        resp.headers_mut().insert("x-amzn-RequestId", v);
+                    }
+                    add_cors(&mut resp, config.cors.as_ref(), origin.as_deref());
+                    return Ok(resp);
+                }
+                // A prelude that is not one: AWS's bad-gateway answer.
+                Err(_) => return Err(plain(StatusCode::BAD_GATEWAY, "Internal Server Error")),
             },
-            config: config_to_run,
-            payload: Bytes::from(event.to_string()),
-            client_context: None,
-            tail: false,
-        })
-        .await;
+        }
+    } else {
+        state.invoker.invoke(req).await
+    };
     let mut resp = match result {
         Err(InvokeError::Throttled(_)) => plain(StatusCode::TOO_MANY_REQUESTS, "Rate Exceeded."),
         Err(e) => {
@@ -617,7 +635,13 @@ fn interpret(payload: &[u8]) -> Response {
     };
     let mut resp = Response::new(Body::from(body));
     *resp.status_mut() = status;
-    let h = resp.headers_mut();
+    put_headers(resp.headers_mut(), obj, "application/json");
+    resp
+}
+
+/// The `headers` and `cookies` of a function's HTTP response (or of a
+/// stream's prelude), and a content type when it names none.
+pub(crate) fn put_headers(h: &mut HeaderMap, obj: &Map<String, Value>, default_type: &'static str) {
     if let Some(headers) = obj.get("headers").and_then(Value::as_object) {
         for (k, v) in headers {
             let text = match v {
@@ -640,10 +664,6 @@ fn interpret(payload: &[u8]) -> Response {
         }
     }
     if !h.contains_key(header::CONTENT_TYPE) {
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(default_type));
     }
-    resp
 }

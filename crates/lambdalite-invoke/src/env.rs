@@ -391,6 +391,7 @@ impl Environment {
             client_context: req.client_context.clone(),
             cognito_identity: None,
             payload: req.payload,
+            stream: req.stream,
             reply: reply_tx,
         };
 
@@ -430,6 +431,7 @@ impl Environment {
         let duration_ms = ms_since(began);
         let (payload, function_error, status) = match ending {
             Ending::Done(Outcome::Response(body)) => (body, None, None),
+            Ending::Done(Outcome::Streamed) => (Bytes::new(), None, None),
             Ending::Done(Outcome::Error { body, error_type }) => {
                 let kind = error_type.unwrap_or_else(|| "Unhandled".into());
                 (

@@ -21,6 +21,7 @@ use bytes::Bytes;
 use lambdalite_model::{FunctionConfig, Partition};
 
 pub use env::Environment;
+pub use lambdalite_runtime_api::StreamPart;
 pub use runtimes::Interpreters;
 pub use sandbox::{LaunchSpec, PlainProcess, Sandbox};
 
@@ -108,6 +109,9 @@ pub struct InvokeRequest {
     pub client_context: Option<String>,
     /// Whether the caller wants the log tail.
     pub tail: bool,
+    /// Where a response the function streams goes, part by part; without
+    /// it, a streamed response is buffered like any other.
+    pub stream: Option<tokio::sync::mpsc::Sender<StreamPart>>,
 }
 
 /// How an invocation ended.

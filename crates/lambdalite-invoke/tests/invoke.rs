@@ -84,6 +84,7 @@ fn request(config: &Arc<FunctionConfig>, payload: &'static str) -> InvokeRequest
         payload: Bytes::from_static(payload.as_bytes()),
         client_context: None,
         tail: false,
+        stream: None,
     }
 }
 

@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -26,6 +27,13 @@ use tokio::task::JoinHandle;
 /// 100 bytes of slack).
 pub const MAX_RESPONSE_BYTES: usize = 6_291_556;
 
+/// The largest response a function may stream (AWS's 200 MB).
+pub const MAX_STREAMED_BYTES: usize = 200 * 1024 * 1024;
+
+const H_RESPONSE_MODE: &str = "Lambda-Runtime-Function-Response-Mode";
+const H_ERROR_TYPE: &str = "Lambda-Runtime-Function-Error-Type";
+const H_ERROR_BODY: &str = "Lambda-Runtime-Function-Error-Body";
+
 /// One event on its way to the bootstrap.
 #[derive(Debug)]
 pub struct Invocation {
@@ -39,8 +47,23 @@ pub struct Invocation {
     /// Cognito identity JSON.
     pub cognito_identity: Option<String>,
     pub payload: Bytes,
+    /// Where a streamed response's parts go as they arrive, when the caller
+    /// takes the response as a stream (`InvokeWithResponseStream`, a
+    /// `RESPONSE_STREAM` function URL). Without it a streamed response is
+    /// buffered into [`Outcome::Response`].
+    pub stream: Option<mpsc::Sender<StreamPart>>,
     /// Where the outcome goes.
     pub reply: oneshot::Sender<Outcome>,
+}
+
+/// A part of a response the function streams
+/// (`Lambda-Runtime-Function-Response-Mode: streaming`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamPart {
+    /// The stream began; the function's content type for it.
+    Head { content_type: Option<String> },
+    /// Bytes of the body, as the function wrote them.
+    Chunk(Bytes),
 }
 
 /// How an invocation ended, as the bootstrap reported it.
@@ -48,6 +71,9 @@ pub struct Invocation {
 pub enum Outcome {
     /// `/response`: the function's result.
     Response(Bytes),
+    /// `/response` in streaming mode, every part sent to the invocation's
+    /// stream, and no error trailer.
+    Streamed,
     /// `/error`: the function failed; the body is AWS's error JSON.
     Error {
         error_type: Option<String>,
@@ -119,6 +145,7 @@ impl Drop for RuntimeApi {
 /// The invocation a bootstrap has taken and not yet answered.
 struct Current {
     request_id: String,
+    stream: Option<mpsc::Sender<StreamPart>>,
     reply: oneshot::Sender<Outcome>,
 }
 
@@ -197,6 +224,13 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Resp, Inf
             .strip_prefix("invocation/")
             .and_then(|r| r.split_once('/'))
         {
+            Some((id, "response")) if is_streaming(&req) => {
+                let id = id.to_string();
+                match take_current(&shared, &id) {
+                    Some(current) => stream_response(req, current).await,
+                    None => not_current(),
+                }
+            }
             Some((id, "response")) => {
                 let id = id.to_string();
                 match read_limited(req).await {
@@ -246,7 +280,7 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Resp, Inf
 
 fn error_type_header(req: &Request<Incoming>) -> Option<String> {
     req.headers()
-        .get("Lambda-Runtime-Function-Error-Type")
+        .get(H_ERROR_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
 }
@@ -265,22 +299,149 @@ async fn read_limited(req: Request<Incoming>) -> Result<Bytes, Resp> {
     }
 }
 
-fn finish(shared: &Shared, id: &str, outcome: Outcome) -> Resp {
+/// Takes the current invocation if `id` is its request id.
+fn take_current(shared: &Shared, id: &str) -> Option<Current> {
     let mut current = shared.current.lock().unwrap_or_else(|e| e.into_inner());
     match current.take() {
-        Some(c) if c.request_id == id => {
-            let _ = c.reply.send(outcome);
-            json(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
-        }
+        Some(c) if c.request_id == id => Some(c),
         other => {
             *current = other;
-            error(
-                StatusCode::BAD_REQUEST,
-                "InvalidRequestID",
-                "The request id is not that of the current invocation",
-            )
+            None
         }
     }
+}
+
+fn not_current() -> Resp {
+    error(
+        StatusCode::BAD_REQUEST,
+        "InvalidRequestID",
+        "The request id is not that of the current invocation",
+    )
+}
+
+fn accepted() -> Resp {
+    json(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
+}
+
+fn finish(shared: &Shared, id: &str, outcome: Outcome) -> Resp {
+    match take_current(shared, id) {
+        Some(c) => {
+            let _ = c.reply.send(outcome);
+            accepted()
+        }
+        None => not_current(),
+    }
+}
+
+fn is_streaming(req: &Request<Incoming>) -> bool {
+    req.headers()
+        .get(H_RESPONSE_MODE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("streaming"))
+}
+
+/// A streamed `/response`: each body frame goes to the invocation's stream
+/// as it arrives (or into a buffer when the caller wants the whole
+/// response); error trailers turn the outcome into an error.
+async fn stream_response(req: Request<Incoming>, current: Current) -> Resp {
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let mut body = req.into_body();
+    let buffering = current.stream.is_none();
+    let mut sink = current.stream;
+    if let Some(tx) = &sink {
+        if tx.send(StreamPart::Head { content_type }).await.is_err() {
+            sink = None;
+        }
+    }
+    let mut buffer = Vec::new();
+    let mut total = 0usize;
+    let mut failure: Option<(Option<String>, Bytes)> = None;
+    let mut broken = false;
+    while let Some(frame) = body.frame().await {
+        let frame = match frame {
+            Ok(f) => f,
+            Err(_) => {
+                // The bootstrap went away mid-stream (or was killed at its
+                // timeout): the invocation's owner decides what happened.
+                broken = true;
+                break;
+            }
+        };
+        match frame.into_data() {
+            Ok(data) => {
+                total += data.len();
+                let limit = if buffering {
+                    MAX_RESPONSE_BYTES
+                } else {
+                    MAX_STREAMED_BYTES
+                };
+                if total > limit {
+                    failure = Some(too_large(limit));
+                    break;
+                }
+                if buffering {
+                    buffer.extend_from_slice(&data);
+                } else if let Some(tx) = &sink {
+                    // A caller that stopped listening no longer gets parts;
+                    // the function still runs to its end.
+                    if tx.send(StreamPart::Chunk(data)).await.is_err() {
+                        sink = None;
+                    }
+                }
+            }
+            Err(frame) => {
+                if let Ok(trailers) = frame.into_trailers() {
+                    failure = stream_error(&trailers);
+                }
+            }
+        }
+    }
+    if broken && failure.is_none() {
+        return error(StatusCode::BAD_REQUEST, "InvalidRequest", "Stream broken");
+    }
+    let outcome = match failure {
+        Some((error_type, body)) => Outcome::Error { error_type, body },
+        None if buffering => Outcome::Response(Bytes::from(buffer)),
+        None => Outcome::Streamed,
+    };
+    let _ = current.reply.send(outcome);
+    accepted()
+}
+
+fn too_large(limit: usize) -> (Option<String>, Bytes) {
+    let body = Bytes::from(format!(
+        "{{\"errorMessage\":\"Response payload size exceeded maximum allowed payload size ({limit} bytes).\",\"errorType\":\"Function.ResponseSizeTooLarge\"}}"
+    ));
+    (Some("Function.ResponseSizeTooLarge".into()), body)
+}
+
+/// The error a stream's trailers report, if any: its type and its body
+/// (base64 in the trailer).
+fn stream_error(trailers: &hyper::HeaderMap) -> Option<(Option<String>, Bytes)> {
+    let error_type = trailers
+        .get(H_ERROR_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = trailers
+        .get(H_ERROR_BODY)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+        });
+    if error_type.is_none() && body.is_none() {
+        return None;
+    }
+    let body = body.map(Bytes::from).unwrap_or_else(|| {
+        let kind = error_type.as_deref().unwrap_or("Unhandled");
+        Bytes::from(serde_json::json!({ "errorType": kind, "errorMessage": "" }).to_string())
+    });
+    Some((error_type, body))
 }
 
 const H_REQUEST_ID: HeaderName = HeaderName::from_static("lambda-runtime-aws-request-id");
@@ -335,6 +496,7 @@ async fn next(shared: Arc<Shared>) -> Resp {
     }
     *shared.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(Current {
         request_id: inv.request_id,
+        stream: inv.stream,
         reply: inv.reply,
     });
     resp

@@ -266,6 +266,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     println!("lambdalite listening on http://{addr}");
     tracing::info!(%addr, data_dir = %args.data_dir.display(), region = %args.region, "serving the Lambda API");
+    // Small writes (a streamed chunk, an event-stream message) go out at
+    // once, not after the client's delayed ACK.
+    use axum::serve::ListenerExt as _;
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, lambdalite_api::app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
