@@ -34,6 +34,7 @@ async fn start() -> Server {
         account_concurrency: 1000,
         memory_reserve_mb: 0,
         extra_env: None,
+        prewarm: 0,
     })
     .unwrap();
     let (queue, pending) = AsyncQueue::open(&layout.database()).unwrap();

@@ -101,7 +101,11 @@ fn launch_spec(
     let (program, args): (PathBuf, Vec<OsString>) = match (family, &view.runtime_dir) {
         (Some(RuntimeFamily::Python { .. }), Some(dir)) => (
             interpreter,
-            vec!["-u".into(), dir.join("bootstrap.py").into_os_string()],
+            vec![
+                "-u".into(),
+                "-c".into(),
+                crate::runtimes::python_launcher(dir).into(),
+            ],
         ),
         (Some(RuntimeFamily::Node { .. }), Some(dir)) => (
             interpreter,
@@ -192,13 +196,14 @@ fn launch_spec(
         layers: opt_dir.into_iter().collect(),
         memory_mb: config.memory_size,
         ephemeral_storage_mb: config.ephemeral_storage,
+        ..LaunchSpec::default()
     };
     Ok((spec, entrypoint_found))
 }
 
 /// The network an environment gets: the function's own choice
 /// (`LAMBDALITE_NETWORK` among its variables), else the server's.
-fn network_mode(settings: &InvokerSettings, config: &FunctionConfig) -> NetworkMode {
+pub(crate) fn network_mode(settings: &InvokerSettings, config: &FunctionConfig) -> NetworkMode {
     config
         .environment
         .as_ref()
@@ -250,7 +255,67 @@ enum Ending {
     InitTimedOut,
 }
 
+/// An environment's log, with the note of a stand-in interpreter first.
+fn start_log(
+    settings: &InvokerSettings,
+    config: &FunctionConfig,
+    stream: String,
+    writer: LogWriter,
+    output: tokio::net::unix::pipe::Receiver,
+) -> EnvLog {
+    let log = EnvLog::start(config.log_group(), stream, writer, output);
+    if let Ok((program, false)) = program_for(settings, config.runtime.as_deref(), None) {
+        log.platform(&format!(
+            "lambdalite: {} is not installed on this host; running the function with {}",
+            config.runtime.as_deref().unwrap_or(""),
+            program.display()
+        ));
+    }
+    // What the runtime writes while it starts belongs to the first
+    // invocation's tail.
+    log.begin_capture();
+    log
+}
+
 impl Environment {
+    /// Makes a pre-started runtime this function's new environment: its
+    /// code is mounted, its variables sent, and its bootstrap starts.
+    pub(crate) fn assign(
+        settings: &InvokerSettings,
+        config: &FunctionConfig,
+        writer: LogWriter,
+        init_type: &str,
+        mut p: crate::prewarm::Prewarmed,
+    ) -> Result<Environment, InvokeError> {
+        let started = Instant::now();
+        let stream = log_stream_name(&config.version);
+        let (spec, _) = launch_spec(settings, config, &p.api.address(), &stream, init_type)?;
+        let bound = p
+            .process
+            .bind_code(&spec.code, spec.layers.first().map(PathBuf::as_path));
+        if let Err(e) = bound.and_then(|()| p.assign(&spec.env)) {
+            tracing::warn!(error = %e, "a pre-started environment could not take its function");
+            p.process.kill();
+            let mut process = p.process;
+            tokio::spawn(async move {
+                let _ = process.wait().await;
+            });
+            return Err(InvokeError::Internal(format!(
+                "assigning a pre-started environment: {e}"
+            )));
+        }
+        let log = start_log(settings, config, stream, writer, p.output);
+        Ok(Environment {
+            process: p.process,
+            api: p.api,
+            log,
+            state: State::Starting,
+            started,
+            last_used: Instant::now(),
+            launch_error: None,
+        })
+    }
+
     /// Starts a new environment for a version. A runtime that can't start
     /// (no bootstrap) still yields an environment, which reports the reason
     /// to its first invocation as AWS does.
@@ -277,17 +342,7 @@ impl Environment {
             .map_err(|e| InvokeError::Internal(format!("creating a log pipe: {e}")))?;
         let output = tokio::net::unix::pipe::Receiver::from_owned_fd(reader.into())
             .map_err(|e| InvokeError::Internal(format!("reading a log pipe: {e}")))?;
-        let log = EnvLog::start(config.log_group(), stream, writer, output);
-        if let Ok((program, false)) = program_for(settings, config.runtime.as_deref(), None) {
-            log.platform(&format!(
-                "lambdalite: {} is not installed on this host; running the function with {}",
-                config.runtime.as_deref().unwrap_or(""),
-                program.display()
-            ));
-        }
-        // What the runtime writes while it starts belongs to the first
-        // invocation's tail.
-        log.begin_capture();
+        let log = start_log(settings, config, stream, writer, output);
 
         let mut launch_error = None;
         if !entrypoint_found {

@@ -9,6 +9,7 @@
 pub mod admission;
 mod env;
 pub mod logs;
+mod prewarm;
 pub mod runtimes;
 pub mod sandbox;
 
@@ -54,6 +55,9 @@ pub struct InvokerSettings {
     pub memory_reserve_mb: u64,
     /// Added to every environment's variables, before the function's own.
     pub extra_env: Option<ExtraEnv>,
+    /// Python and node runtimes kept started ahead of need, per kind in
+    /// use (0: none); see `prewarm`.
+    pub prewarm: usize,
 }
 
 /// Runs futures concurrently (on the calling task) and collects their
@@ -202,12 +206,15 @@ pub struct Invoker {
     stats: Mutex<HashMap<(String, String), Arc<VersionStats>>>,
     admission: Arc<admission::Admission>,
     warned_versions: Mutex<std::collections::HashSet<String>>,
+    /// Runtimes started ahead of need.
+    prewarmed: prewarm::Stock,
 }
 
 impl Invoker {
     /// Creates the invoker and starts its reaper of idle environments.
     pub fn start(settings: InvokerSettings) -> std::io::Result<Arc<Invoker>> {
         runtimes::install_bootstraps(&settings.runtime_dir)?;
+        runtimes::compile_python_bootstrap(&settings.runtime_dir, &settings.interpreters);
         std::fs::create_dir_all(&settings.logs_root)?;
         let log_writer = logs::LogWriter::start(settings.logs_root.clone());
         let admission = admission::Admission::new(settings.account_concurrency);
@@ -219,6 +226,7 @@ impl Invoker {
             stats: Mutex::new(HashMap::new()),
             admission,
             warned_versions: Mutex::new(Default::default()),
+            prewarmed: prewarm::Stock::default(),
         });
         let weak = Arc::downgrade(&invoker);
         tokio::spawn(async move {
@@ -350,22 +358,24 @@ impl Invoker {
         let provisioned = lock(&pool.provisioned).pop();
         let from_provisioned = provisioned.is_some();
         let warm = provisioned.or_else(|| lock(&pool.idle).pop());
+        let mut restock = None;
         let mut env = match warm {
             Some(env) => env,
             None => {
                 self.make_room(req.config.memory_size)?;
                 self.warn_nearest_version(&req.config);
-                Environment::start(
-                    &self.settings,
-                    &req.config,
-                    self.log_writer.clone(),
-                    "on-demand",
-                )
-                .await?
+                let (env, kind) = self.new_environment(&req.config).await?;
+                restock = kind;
+                env
             }
         };
         let req_config = req.config.clone();
         let result = env.run(req).await;
+        // Replacing a pre-started runtime waits until this cold start is
+        // over, not to slow it down.
+        if let Some(kind) = restock {
+            self.restock(&kind);
+        }
         pool.stats
             .invocations
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -561,7 +571,52 @@ impl Invoker {
     }
 
     /// Kills every environment (at shutdown).
+    /// A new on-demand environment: a pre-started runtime of the
+    /// function's kind if one is ready, else one started now; and the kind
+    /// whose stock to top up once the environment's first invocation ends.
+    async fn new_environment(
+        &self,
+        config: &FunctionConfig,
+    ) -> Result<(Environment, Option<prewarm::Kind>), InvokeError> {
+        let kind = prewarm::Kind::of(&self.settings, config);
+        if let Some(p) = kind.as_ref().and_then(|k| self.prewarmed.take(k)) {
+            match Environment::assign(
+                &self.settings,
+                config,
+                self.log_writer.clone(),
+                "on-demand",
+                p,
+            ) {
+                Ok(env) => return Ok((env, kind)),
+                Err(e) => tracing::warn!(error = %e, "starting the environment afresh"),
+            }
+        }
+        let env = Environment::start(&self.settings, config, self.log_writer.clone(), "on-demand")
+            .await?;
+        Ok((env, kind))
+    }
+
+    /// Starts pre-started runtimes of a kind until the target is ready.
+    fn restock(&self, kind: &prewarm::Kind) {
+        let missing = self.prewarmed.claim(kind, self.settings.prewarm);
+        for _ in 0..missing {
+            let Some(me) = self.me.upgrade() else { return };
+            let kind = kind.clone();
+            tokio::spawn(async move {
+                let started = match prewarm::start(&me.settings, &kind).await {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "starting a runtime ahead of need");
+                        None
+                    }
+                };
+                me.prewarmed.started(&kind, started);
+            });
+        }
+    }
+
     pub fn shutdown(&self) {
+        self.prewarmed.clear();
         let pools: Vec<Arc<Pool>> = lock(&self.pools).drain().map(|(_, p)| p).collect();
         for pool in pools {
             for env in pool.retire() {

@@ -11,6 +11,43 @@ use lambdalite_model::{Runtime, RuntimeFamily};
 pub const PYTHON_BOOTSTRAP: &str = include_str!("../../../runtimes/python/bootstrap.py");
 /// The node bootstrap, shipped inside the binary.
 pub const NODE_BOOTSTRAP: &str = include_str!("../../../runtimes/nodejs/bootstrap.mjs");
+/// Starts node before its function is known (a pre-started environment).
+pub const NODE_PREWARM: &str = include_str!("../../../runtimes/nodejs/prewarm.mjs");
+
+/// Runs the python bootstrap from its cached bytecode (a script's is never
+/// cached), given the runtime folder as seen inside the environment.
+pub fn python_launcher(runtime_dir: &Path) -> String {
+    format!(
+        "import sys; sys.path[0] = {dir:?}; import bootstrap; bootstrap.main()",
+        dir = runtime_dir.display().to_string()
+    )
+}
+
+/// Starts python before its function is known: the interpreter and the
+/// runtime's standard modules load now; the assignment (one JSON line on
+/// stdin: the environment variables, the code already mounted) sets the
+/// environment, then the bootstrap runs.
+pub fn python_prewarm_launcher(runtime_dir: &Path) -> String {
+    format!(
+        r#"import sys, os, json, time, _socket
+line = sys.stdin.buffer.readline()
+if not line:
+    raise SystemExit(0)
+env = json.loads(line)["env"]
+os.environ.clear()
+os.environ.update(env)
+null = os.open("/dev/null", os.O_RDONLY)
+os.dup2(null, 0)
+os.close(null)
+os.chdir(env.get("LAMBDA_TASK_ROOT", "/var/task"))
+sys.path[0] = {dir:?}
+sys.path[1:1] = [p for p in env.get("PYTHONPATH", "").split(":") if p]
+import bootstrap
+bootstrap.main()
+"#,
+        dir = runtime_dir.display().to_string()
+    )
+}
 
 /// The interpreters found on the host, by language version.
 #[derive(Debug, Clone, Default)]
@@ -107,6 +144,7 @@ pub fn install_bootstraps(dir: &Path) -> std::io::Result<()> {
     for (sub, file, text) in [
         ("python", "bootstrap.py", PYTHON_BOOTSTRAP),
         ("nodejs", "bootstrap.mjs", NODE_BOOTSTRAP),
+        ("nodejs", "prewarm.mjs", NODE_PREWARM),
     ] {
         let d = dir.join(sub);
         std::fs::create_dir_all(&d)?;
@@ -118,4 +156,24 @@ pub fn install_bootstraps(dir: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Compiles the python bootstrap's bytecode with each python interpreter,
+/// so environments (which can't write it) load it instead of compiling it
+/// at every start.
+pub fn compile_python_bootstrap(dir: &Path, interpreters: &Interpreters) {
+    let source = dir.join("python").join("bootstrap.py");
+    for python in interpreters.python.values() {
+        let out = std::process::Command::new(python)
+            .env_clear()
+            .args([
+                "-c",
+                "import py_compile, sys; py_compile.compile(sys.argv[1], doraise=True)",
+            ])
+            .arg(&source)
+            .output();
+        if !matches!(&out, Ok(o) if o.status.success()) {
+            tracing::warn!(interpreter = %python.display(), "could not compile the python bootstrap's bytecode");
+        }
+    }
 }

@@ -44,6 +44,7 @@ fn setup(dir: &Path, keep_warm: Duration) -> (Arc<Invoker>, Arc<FunctionConfig>)
         account_concurrency: 1000,
         memory_reserve_mb: 0,
         extra_env: None,
+        prewarm: 0,
     })
     .unwrap();
     let marker = dir.join("grandchild.pid").display().to_string();

@@ -26,8 +26,12 @@ async fn main() {
         code: dir.path().to_path_buf(),
         runtime: None,
         layers: Vec::new(),
-        memory_mb: 128,
+        memory_mb: std::env::var("MEMORY_MB")
+            .ok()
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(128),
         ephemeral_storage_mb: 512,
+        ..LaunchSpec::default()
     };
     let config = NamespacesConfig {
         state_dir: dir.path().join("sandbox"),

@@ -34,7 +34,7 @@ pub use plain::PlainProcess;
 pub use process::{PeakMemory, Process};
 
 /// Everything needed to start one environment's bootstrap.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct LaunchSpec {
     /// The program, as the environment sees it (see [`Sandbox::view`]).
     pub program: PathBuf,
@@ -51,6 +51,13 @@ pub struct LaunchSpec {
     pub layers: Vec<PathBuf>,
     pub memory_mb: u32,
     pub ephemeral_storage_mb: u32,
+    /// Binds the code late: `/var/task` and `/opt` start empty, and the
+    /// function's code and layers appear there when the owner calls
+    /// [`Process::bind_code`] (a runtime started ahead of its function).
+    /// Honoured by sandboxes whose [`Sandbox::binds_code_late`] is true.
+    pub late_code: bool,
+    /// The environment's standard input (`/dev/null` when absent).
+    pub stdin: Option<Arc<std::os::fd::OwnedFd>>,
 }
 
 /// Where an environment's processes see its folders.
@@ -65,7 +72,7 @@ pub struct View {
 }
 
 /// What an environment's network reaches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum NetworkMode {
     /// Its own loopback (with its Runtime API), the host, and beyond.
     #[default]
@@ -102,6 +109,11 @@ pub trait Sandbox: Send + Sync {
     fn default_network(&self) -> NetworkMode;
     /// Phase one: makes the environment's network.
     fn prepare(&self, network: NetworkMode) -> Result<Box<dyn Prepared>, SandboxError>;
+    /// Whether environments can start before their code is known
+    /// ([`LaunchSpec::late_code`]).
+    fn binds_code_late(&self) -> bool {
+        false
+    }
 }
 
 /// An environment whose network exists and whose bootstrap has not started.

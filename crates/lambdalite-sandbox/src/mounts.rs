@@ -129,6 +129,10 @@ pub struct RootSpec {
     pub uid: u32,
     pub gid: u32,
     pub user: String,
+    /// A shared host folder whose `task` and `opt` become `/var/task` and
+    /// `/opt`, receiving the mounts the host later makes there (code bound
+    /// late); `code` and `layers` are then not mounted.
+    pub late: Option<PathBuf>,
 }
 
 /// One step of building the root.
@@ -313,12 +317,19 @@ pub fn plan(host: &HostLayout, spec: &RootSpec) -> Vec<Step> {
         steps: Vec::new(),
         root: spec.staging.clone(),
     };
-    // Nothing mounted here propagates back to the host.
+    // Nothing mounted here propagates back to the host. With code bound
+    // late, mounts propagate the other way: the host's mounts in the late
+    // folder reach the environment (slave), and nothing comes back.
+    let propagation = if spec.late.is_some() {
+        libc::MS_SLAVE
+    } else {
+        libc::MS_PRIVATE
+    };
     p.steps.push(Step::Mount {
         source: None,
         target: cstr("/"),
         fstype: None,
-        flags: (libc::MS_REC | libc::MS_PRIVATE),
+        flags: (libc::MS_REC | propagation),
         data: None,
     });
     p.steps.push(Step::Mount {
@@ -390,14 +401,21 @@ pub fn plan(host: &HostLayout, spec: &RootSpec) -> Vec<Step> {
 
     p.mkdir("var", 0o755);
     p.mkdir("var/task", 0o755);
-    p.bind_ro(&spec.code, "var/task");
+    match &spec.late {
+        Some(late) => p.bind_ro(&late.join("task"), "var/task"),
+        None => p.bind_ro(&spec.code, "var/task"),
+    }
     if let Some(runtime) = &spec.runtime {
         p.mkdir("var/runtime", 0o755);
         p.bind_ro(runtime, "var/runtime");
     }
 
     p.mkdir("opt", 0o755);
-    match spec.layers.as_slice() {
+    let layers = match &spec.late {
+        Some(late) => vec![late.join("opt")],
+        None => spec.layers.clone(),
+    };
+    match layers.as_slice() {
         [] => {}
         [one] => p.bind_ro(one, "opt"),
         many => {
@@ -515,6 +533,7 @@ mod tests {
 
     fn spec(staging: &Path) -> RootSpec {
         RootSpec {
+            late: None,
             staging: staging.to_path_buf(),
             host_root: PathBuf::from("/host"),
             code: PathBuf::from("/data/code/abc"),

@@ -73,6 +73,8 @@ pub struct Namespaces {
 
 struct Shared {
     staging: PathBuf,
+    /// Where late-bound code folders are made.
+    slots: PathBuf,
     probe_dir: PathBuf,
     host: HostLayout,
     cgroups: Box<dyn Hierarchy>,
@@ -132,9 +134,20 @@ impl Namespaces {
         let devnull = std::fs::File::open("/dev/null")
             .map_err(|e| SandboxError::io("opening /dev/null", e))?
             .into();
+        let slots = config.state_dir.join("slots");
+        // Left over by a lambdalite that died: unmounted, then removed.
+        if let Ok(entries) = std::fs::read_dir(&slots) {
+            for e in entries.flatten() {
+                drop(Slot { dir: e.path() });
+            }
+        }
+        std::fs::create_dir_all(&slots)
+            .map_err(|e| SandboxError::io(format!("creating {}", slots.display()), e))?;
+        let slots = absolute(&slots)?;
         Ok(Namespaces {
             shared: Arc::new(Shared {
                 staging,
+                slots,
                 probe_dir,
                 host: HostLayout::scan(Path::new("/")),
                 cgroups,
@@ -177,6 +190,7 @@ impl Namespaces {
             layers: Vec::new(),
             memory_mb: 128,
             ephemeral_storage_mb: 1,
+            ..LaunchSpec::default()
         };
         let (_reader, writer) = io::pipe().map_err(|e| SandboxError::io("creating a pipe", e))?;
         let mut process = prepared.spawn(&spec, writer)?;
@@ -205,6 +219,10 @@ impl Sandbox for Namespaces {
             runtime_dir: runtime.map(|_| PathBuf::from("/var/runtime")),
             opt: PathBuf::from("/opt"),
         }
+    }
+
+    fn binds_code_late(&self) -> bool {
+        true
     }
 
     fn default_network(&self) -> NetworkMode {
@@ -267,7 +285,11 @@ impl Prepared for NsPrepared {
         let root = RootSpec {
             staging: shared.staging.clone(),
             host_root: PathBuf::from("/"),
-            code: absolute(&spec.code)?,
+            code: if spec.late_code {
+                PathBuf::new()
+            } else {
+                absolute(&spec.code)?
+            },
             runtime: spec.runtime.as_deref().map(absolute).transpose()?,
             layers: spec
                 .layers
@@ -280,6 +302,19 @@ impl Prepared for NsPrepared {
             uid: SANDBOX_UID,
             gid: SANDBOX_GID,
             user: SANDBOX_USER.into(),
+            late: None,
+        };
+        let slot = if spec.late_code {
+            Some(
+                Slot::new(shared.slots.join(&name))
+                    .map_err(|e| SandboxError::io("making the late code folder", e))?,
+            )
+        } else {
+            None
+        };
+        let root = RootSpec {
+            late: slot.as_ref().map(|s| s.dir.clone()),
+            ..root
         };
         let steps = mounts::plan(&shared.host, &root);
 
@@ -302,7 +337,10 @@ impl Prepared for NsPrepared {
         let ctx = ChildCtx {
             cgroup_fds: &cgroup_fds,
             netns: net.ns.as_raw_fd(),
-            stdin: shared.devnull.as_raw_fd(),
+            stdin: spec
+                .stdin
+                .as_ref()
+                .map_or(shared.devnull.as_raw_fd(), |f| f.as_raw_fd()),
             output: output.as_raw_fd(),
             report: report_w.as_raw_fd(),
             steps: &steps,
@@ -339,10 +377,144 @@ impl Prepared for NsPrepared {
                 None => vec![Box::new(net.ns)],
             },
             oom_kills_at_start,
+            slot,
             last_peak: None,
             last_oom: false,
         }))
     }
+}
+
+/// A host folder whose `task` and `opt` an environment sees as its
+/// `/var/task` and `/opt`: a shared mount, so what the host mounts there
+/// later appears inside.
+pub(crate) struct Slot {
+    dir: PathBuf,
+}
+
+impl Slot {
+    fn new(dir: PathBuf) -> io::Result<Slot> {
+        std::fs::create_dir_all(dir.join("task"))?;
+        std::fs::create_dir_all(dir.join("opt"))?;
+        let c = cpath(&dir)?;
+        // SAFETY: mount(2) with valid C strings; a bind of the folder onto
+        // itself, then made shared.
+        unsafe {
+            if libc::mount(
+                c.as_ptr(),
+                c.as_ptr(),
+                std::ptr::null(),
+                libc::MS_BIND,
+                std::ptr::null(),
+            ) != 0
+            {
+                return Err(io::Error::last_os_error());
+            }
+            let slot = Slot { dir };
+            if libc::mount(
+                std::ptr::null(),
+                c.as_ptr(),
+                std::ptr::null(),
+                libc::MS_SHARED,
+                std::ptr::null(),
+            ) != 0
+            {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(slot)
+        }
+    }
+
+    /// Mounts `code` at `task` and `opt` at `opt`, read-only from the
+    /// first moment (a detached copy made read-only, then attached).
+    pub(crate) fn bind(&self, code: &Path, opt: Option<&Path>) -> io::Result<()> {
+        attach_read_only(code, &self.dir.join("task"))?;
+        if let Some(opt) = opt {
+            attach_read_only(opt, &self.dir.join("opt"))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        for p in [
+            self.dir.join("task"),
+            self.dir.join("opt"),
+            self.dir.clone(),
+        ] {
+            if let Ok(c) = cpath(&p) {
+                // SAFETY: umount2(2) with a valid C string.
+                unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn cpath(p: &Path) -> io::Result<CString> {
+    CString::new(p.as_os_str().as_bytes()).map_err(io::Error::other)
+}
+
+/// `struct mount_attr` of mount_setattr(2).
+#[repr(C)]
+struct MountAttr {
+    attr_set: u64,
+    attr_clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+
+fn attach_read_only(source: &Path, target: &Path) -> io::Result<()> {
+    const OPEN_TREE_CLONE: libc::c_uint = 1;
+    const MOUNT_ATTR_RDONLY: u64 = 0x1;
+    const MOUNT_ATTR_NOSUID: u64 = 0x2;
+    const MOUNT_ATTR_NODEV: u64 = 0x4;
+    const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 0x4;
+    let (source, target) = (cpath(source)?, cpath(target)?);
+    // SAFETY: open_tree(2), mount_setattr(2) and move_mount(2) with valid
+    // C strings and a properly sized attribute struct; the tree's fd is
+    // owned (and closed) here.
+    unsafe {
+        let fd = libc::syscall(
+            libc::SYS_open_tree,
+            libc::AT_FDCWD,
+            source.as_ptr(),
+            OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint,
+        );
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let fd = OwnedFd::from_raw_fd(fd as RawFd);
+        let attr = MountAttr {
+            attr_set: MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+            attr_clr: 0,
+            propagation: 0,
+            userns_fd: 0,
+        };
+        if libc::syscall(
+            libc::SYS_mount_setattr,
+            fd.as_raw_fd(),
+            c"".as_ptr(),
+            libc::AT_EMPTY_PATH,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        ) != 0
+        {
+            return Err(io::Error::last_os_error());
+        }
+        if libc::syscall(
+            libc::SYS_move_mount,
+            fd.as_raw_fd(),
+            c"".as_ptr(),
+            libc::AT_FDCWD,
+            target.as_ptr(),
+            MOVE_MOUNT_F_EMPTY_PATH,
+        ) != 0
+        {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
 }
 
 fn absolute(p: &Path) -> Result<PathBuf, SandboxError> {

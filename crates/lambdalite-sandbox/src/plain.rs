@@ -66,7 +66,13 @@ impl Prepared for PlainPrepared {
             .env_clear()
             .envs(spec.env.iter().map(|(k, v)| (k, v)))
             .current_dir(&spec.code)
-            .stdin(Stdio::null())
+            .stdin(match &spec.stdin {
+                Some(fd) => Stdio::from(
+                    fd.try_clone()
+                        .map_err(|e| SandboxError::io("duplicating stdin", e))?,
+                ),
+                None => Stdio::null(),
+            })
             .stdout(Stdio::from(stdout))
             .stderr(Stdio::from(output))
             .process_group(0)

@@ -43,6 +43,8 @@ pub(crate) struct Isolated {
     pub cgroup: Option<EnvCgroup>,
     /// Released when the environment ends (its network, for one).
     pub resources: Vec<Box<dyn Send + Sync>>,
+    /// Where its code is bound late, if it is.
+    pub slot: Option<crate::namespaces::Slot>,
     pub oom_kills_at_start: u64,
     /// The cgroup's last readings, kept when it is removed.
     pub last_peak: Option<u64>,
@@ -123,6 +125,32 @@ impl Process {
         }
     }
 
+    /// Whether the process has exited (reaping it if so), without waiting.
+    pub fn has_exited(&mut self) -> bool {
+        if self.status.is_some() {
+            return true;
+        }
+        let status = match &mut self.inner {
+            Inner::Plain { child, .. } => match child.try_wait() {
+                Ok(Some(s)) => s,
+                _ => return false,
+            },
+            Inner::Isolated(iso) => {
+                let mut raw = 0;
+                // SAFETY: waitpid(2) on our own child with a valid pointer.
+                let rc = unsafe { libc::waitpid(iso.pid, &mut raw, libc::WNOHANG) };
+                if rc != iso.pid {
+                    return false;
+                }
+                ExitStatus::from_raw(raw)
+            }
+            Inner::Gone => return true,
+        };
+        self.status = Some(status);
+        self.release();
+        true
+    }
+
     /// Waits for the process to exit. Cancel-safe.
     pub async fn wait(&mut self) -> io::Result<ExitStatus> {
         if let Some(s) = self.status {
@@ -168,6 +196,28 @@ impl Process {
                 }
             }
             iso.resources.clear();
+            iso.slot = None;
+        }
+    }
+
+    /// Makes `code` (and `opt`) appear, read-only, at `/var/task` (and
+    /// `/opt`) inside an environment started with
+    /// [`crate::LaunchSpec::late_code`].
+    pub fn bind_code(
+        &self,
+        code: &std::path::Path,
+        opt: Option<&std::path::Path>,
+    ) -> io::Result<()> {
+        match &self.inner {
+            Inner::Isolated(iso) => match &iso.slot {
+                Some(slot) => slot.bind(code, opt),
+                None => Err(io::Error::other(
+                    "this environment's code is not bound late",
+                )),
+            },
+            _ => Err(io::Error::other(
+                "this environment's code is not bound late",
+            )),
         }
     }
 

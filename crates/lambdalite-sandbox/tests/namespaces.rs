@@ -65,6 +65,7 @@ async fn run_prepared(
         layers: Vec::new(),
         memory_mb,
         ephemeral_storage_mb: 16,
+        ..LaunchSpec::default()
     };
     let (mut reader, writer) = std::io::pipe().unwrap();
     let mut process: Process = prepared.spawn(&spec, writer).unwrap();
@@ -310,6 +311,7 @@ async fn a_missing_program_is_an_exec_error() {
         layers: vec![],
         memory_mb: 128,
         ephemeral_storage_mb: 16,
+        ..LaunchSpec::default()
     };
     let (_r, w) = std::io::pipe().unwrap();
     let mut p = prepared.spawn(&spec, w).unwrap();
@@ -365,4 +367,64 @@ EOF
     assert!(!out.contains("REACHED"), "{out}");
     assert!(out.contains("hostname 169.254."), "{out}");
     drop(other);
+}
+
+#[tokio::test]
+async fn code_bound_late_appears_read_only_and_only_in_its_environment() {
+    let state = tempfile::tempdir().unwrap();
+    let Some(ns) = sandbox(state.path()) else {
+        return;
+    };
+    let code = code_dir();
+    let layer = tempfile::tempdir().unwrap();
+    std::fs::write(layer.path().join("lib.txt"), "layer\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(layer.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    let mut prepared = ns.prepare(NetworkMode::None).unwrap();
+    let _listener = prepared.runtime_api_listener().unwrap();
+    let (stdin_r, mut stdin_w) = std::io::pipe().unwrap();
+    let script = "ls -A /var/task | wc -l; read go; cd /var/task; cat handler.txt /opt/lib.txt; \
+                  touch /var/task/new 2>/dev/null && echo wrote-code; \
+                  touch /opt/new 2>/dev/null && echo wrote-opt; echo done";
+    let spec = LaunchSpec {
+        program: "/bin/sh".into(),
+        args: vec!["-c".into(), script.into()],
+        env: vec![("PATH".into(), "/usr/bin:/bin".into())],
+        memory_mb: 128,
+        ephemeral_storage_mb: 16,
+        late_code: true,
+        stdin: Some(std::sync::Arc::new(stdin_r.into())),
+        ..LaunchSpec::default()
+    };
+    let (mut reader, writer) = std::io::pipe().unwrap();
+    let mut process = prepared.spawn(&spec, writer).unwrap();
+    drop(spec);
+    process.started().await.unwrap();
+    // Another environment started meanwhile sees none of it.
+    let other = run_in(
+        &ns,
+        code.path(),
+        128,
+        "ls /var/task; ls /opt",
+        Duration::from_secs(10),
+    )
+    .await;
+    process.bind_code(code.path(), Some(layer.path())).unwrap();
+    use std::io::Write;
+    stdin_w.write_all(b"go\n").unwrap();
+    drop(stdin_w);
+    let status = tokio::time::timeout(Duration::from_secs(10), process.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut out = String::new();
+    reader.read_to_string(&mut out).unwrap();
+    assert!(status.success(), "{out}");
+    assert_eq!(out, "0\ncode\nlayer\ndone\n");
+    assert_eq!(other.output, "handler.txt\n");
+    // The host's code folder is untouched, and the slot is gone.
+    assert!(!code.path().join("new").exists());
+    let slots = state.path().join("slots");
+    assert_eq!(std::fs::read_dir(&slots).unwrap().count(), 0);
 }

@@ -231,6 +231,7 @@ async fn sandbox_starts(n: usize) -> Vec<(String, Stats)> {
         layers: Vec::new(),
         memory_mb: 128,
         ephemeral_storage_mb: 512,
+        ..LaunchSpec::default()
     };
     let mut sandboxes: Vec<(String, Box<dyn Sandbox>, NetworkMode)> = vec![(
         "plain process".into(),

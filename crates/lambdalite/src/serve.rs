@@ -38,6 +38,12 @@ pub struct ServeArgs {
     /// Seconds an idle execution environment is kept warm before it is reaped.
     #[arg(long, env = "LAMBDALITE_KEEP_WARM", default_value_t = 600)]
     keep_warm: u64,
+    /// Python and node runtimes kept started ahead of need, per kind in use
+    /// (interpreter, memory, /tmp size, network), so that a cold start only
+    /// loads the function; 0 starts every environment from scratch. Needs
+    /// the namespace sandbox.
+    #[arg(long, env = "LAMBDALITE_PREWARM", default_value_t = 1)]
+    prewarm: usize,
     /// Seconds before the first retry of a failed asynchronous invocation
     /// (the second waits twice as long). AWS waits about a minute.
     #[arg(long, env = "LAMBDALITE_ASYNC_RETRY_DELAY", default_value_t = 60.0)]
@@ -230,6 +236,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         logs_root: layout.logs(),
         runtime_dir: layout.root.join("runtimes"),
         keep_warm: Duration::from_secs(args.keep_warm),
+        prewarm: args.prewarm,
         interpreters,
         sandbox,
         account_concurrency: args.account_concurrency,
