@@ -183,6 +183,9 @@ fn fmt_us(us: f64) -> String {
     }
 }
 
+/// The pause before each measured cold start.
+const COLD_START_GAP: Duration = Duration::from_millis(150);
+
 /// Cold starts of each function: each configuration change retires the
 /// function's environments, so the next invoke starts a new one.
 async fn cold_starts(
@@ -196,6 +199,9 @@ async fn cold_starts(
         let u = format!("{base}/2015-03-31/functions/{f}/invocations");
         let mut samples = Vec::new();
         for i in 0..n {
+            // Cold starts arrive apart, as they do in use: time for the
+            // server to start a runtime ahead of the next one.
+            tokio::time::sleep(COLD_START_GAP).await;
             let r = http
                 .put(format!("{base}/2015-03-31/functions/{f}/configuration"))
                 .json(&serde_json::json!({ "Description": format!("cold {i}") }))
@@ -211,6 +217,82 @@ async fn cold_starts(
         out.push(stats(samples));
     }
     Ok(out)
+}
+
+/// Proportional set size (shared pages split among their users) of a
+/// process and all its descendants, in KB.
+fn tree_pss_kb(root: u32) -> u64 {
+    let mut parent_of = Vec::new();
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for e in entries.flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|p| p.parse::<u32>().ok()) else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            // The parent pid is the second field after the command's ')'.
+            if let Some(ppid) = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|p| p.parse::<u32>().ok())
+            {
+                parent_of.push((pid, ppid));
+            }
+        }
+    }
+    let mut tree = vec![root];
+    let mut i = 0;
+    while i < tree.len() {
+        let p = tree[i];
+        tree.extend(parent_of.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
+        i += 1;
+    }
+    tree.iter()
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok())
+        .filter_map(|text| {
+            text.lines()
+                .find(|l| l.starts_with("Pss:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .sum()
+}
+
+/// Memory per idle warm environment of a function: `n` environments made
+/// at once (each invocation holds its environment a moment), then the
+/// server's process tree measured before and after, minus the server's
+/// own growth measured alone.
+async fn idle_memory_kb(
+    http: &reqwest::Client,
+    server: &Server,
+    name: &str,
+    runtime: &str,
+    handler: &str,
+    zip: &[u8],
+    n: usize,
+) -> anyhow::Result<f64> {
+    create(http, &server.base, name, runtime, handler, zip).await?;
+    // Let pre-started runtimes of this kind settle before the baseline.
+    let u = format!("{}/2015-03-31/functions/{name}/invocations", server.base);
+    invoke(http, &u, br#"{"hold": 0}"#).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let pid = server.child.id();
+    let before = tree_pss_kb(pid);
+    let calls: Vec<_> = (0..n)
+        .map(|_| {
+            let http = http.clone();
+            let u = u.clone();
+            tokio::spawn(async move { invoke(&http, &u, br#"{"hold": 1}"#).await })
+        })
+        .collect();
+    for c in calls {
+        c.await??;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = tree_pss_kb(pid);
+    // One environment existed before (the first invoke's).
+    Ok(after.saturating_sub(before) as f64 / (n - 1).max(1) as f64)
 }
 
 /// The sandbox alone: `/bin/true` started to exit through each sandbox
@@ -640,6 +722,50 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     }
     let cold_plain = cold_starts(&http, &plain_base, &fns, args.cold).await?;
     drop(plain_server);
+    // And sandboxed but started from scratch (no runtime started ahead).
+    let scratch_server = start_server(&["--cpu-scale", "0", "--prewarm", "0"])?;
+    let scratch_base = scratch_server.base.clone();
+    for (f, runtime, handler, zip) in [
+        ("bench-rust", "provided.al2023", "bootstrap", &rust_zip),
+        ("bench-python", "python3.11", "app.handler", &py_zip),
+        ("bench-node", "nodejs20.x", "index.handler", &node_zip),
+    ] {
+        create(&http, &scratch_base, f, runtime, handler, zip).await?;
+    }
+    let cold_scratch = cold_starts(&http, &scratch_base, &fns, args.cold).await?;
+    drop(scratch_server);
+    // Memory per idle warm environment.
+    let hold_py = zip_of(&[(
+        "app.py",
+        b"import time\ndef handler(event, context):\n    time.sleep(event.get('hold', 0))\n    return event\n",
+        0o644,
+    )])?;
+    let hold_node = zip_of(&[(
+        "index.js",
+        b"exports.handler = async (event) => {\n  await new Promise((r) => setTimeout(r, (event.hold || 0) * 1000));\n  return event;\n};\n",
+        0o644,
+    )])?;
+    let idle_envs = 20;
+    let py_idle_kb = idle_memory_kb(
+        &http,
+        &server,
+        "bench-python-idle",
+        "python3.11",
+        "app.handler",
+        &hold_py,
+        idle_envs,
+    )
+    .await?;
+    let node_idle_kb = idle_memory_kb(
+        &http,
+        &server,
+        "bench-node-idle",
+        "nodejs20.x",
+        "index.handler",
+        &hold_node,
+        idle_envs,
+    )
+    .await?;
     let sandbox_alone = sandbox_starts(args.cold * 2).await;
     let (accept_rate, accept_delay) = async_figures(&http, &server, args.seconds).await?;
     let py_bare = bare_start(&args.python, &["-c", "pass"], args.cold);
@@ -674,6 +800,13 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         for (how, s) in [
             (format!("{}, default network", server.sandbox), &cold[i]),
             (format!("{}, network none", server.sandbox), &cold_nonet[i]),
+            (
+                format!(
+                    "{}, default network, started from scratch (--prewarm 0)",
+                    server.sandbox
+                ),
+                &cold_scratch[i],
+            ),
             ("plain process".to_string(), &cold_plain[i]),
         ] {
             println!(
@@ -714,6 +847,13 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     println!(
         "\nThroughput, provided (Rust echo), concurrency 32: {throughput:.0} invokes/s over {} s",
         args.seconds
+    );
+    println!(
+        "Memory per idle warm environment ({} made at once, proportional set size of the \
+         server's process tree): python3.11 {:.1} MB, nodejs20.x {:.1} MB",
+        idle_envs,
+        py_idle_kb / 1024.0,
+        node_idle_kb / 1024.0
     );
     println!(
         "Asynchronous accepts (durable, fsynced before the 202), concurrency 32: {accept_rate:.0} events/s"
