@@ -73,3 +73,40 @@ def test_startup_variables_still_apply(lam):
            Environment={"Variables": {"PYTHONOPTIMIZE": "1"}})
     r = lam.invoke(FunctionName=name, Payload=b"{}")
     assert json.loads(r["Payload"].read()) == 1
+
+
+# A custom runtime that answers with its own variables, its working folder
+# and whether it has a terminal-less, empty stdin.
+ENV_BOOTSTRAP = """#!/bin/sh
+API="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation"
+HEADERS=/tmp/headers
+while true; do
+  curl -sS -D "$HEADERS" "$API/next" > /dev/null
+  ID=$(grep -i '^lambda-runtime-aws-request-id:' "$HEADERS" | cut -d' ' -f2 | tr -d '\\r')
+  env | sort > /tmp/env
+  echo "PWD_NOW=$(pwd)" >> /tmp/env
+  echo "STDIN=$(cat | wc -c)" >> /tmp/env
+  curl -sS -X POST "$API/$ID/response" --data-binary @/tmp/env > /dev/null
+done
+"""
+
+
+def test_provided_bootstrap_gets_exactly_its_variables(lam):
+    tricky = "it's \"quoted\" $HOME `date` ; exit 1 \\\\ end"
+    outs = []
+    for i in range(3):
+        name = unique("prewarm-prov")
+        create(lam, name, zip_bytes=make_zip({"bootstrap": (ENV_BOOTSTRAP, 0o755)}), runtime="provided.al2023",
+               handler="bootstrap", Environment={"Variables": {"TRICKY": tricky, "WHICH": f"v{i}"}})
+        r = lam.invoke(FunctionName=name, Payload=b"{}")
+        assert "FunctionError" not in r
+        lines = r["Payload"].read().decode().splitlines()
+        env = dict(line.split("=", 1) for line in lines if "=" in line)
+        assert env["TRICKY"] == tricky
+        assert env["WHICH"] == f"v{i}"
+        assert env["AWS_LAMBDA_FUNCTION_NAME"] == name
+        assert env["PWD_NOW"] == "/var/task"
+        assert env["STDIN"] == "0"
+        assert "line" not in env  # nothing of the waiting shell leaks
+        outs.append(env)
+    assert len({o["AWS_LAMBDA_LOG_STREAM_NAME"] for o in outs}) == 3

@@ -289,11 +289,19 @@ impl Environment {
     ) -> Result<Environment, InvokeError> {
         let started = Instant::now();
         let stream = log_stream_name(&config.version);
-        let (spec, _) = launch_spec(settings, config, &p.api.address(), &stream, init_type)?;
+        let (spec, entrypoint_found) =
+            launch_spec(settings, config, &p.api.address(), &stream, init_type)?;
         let bound = p
             .process
             .bind_code(&spec.code, spec.layers.first().map(PathBuf::as_path));
-        if let Err(e) = bound.and_then(|()| p.assign(&spec.env)) {
+        let bound = bound.and_then(|()| {
+            if entrypoint_found {
+                p.assign(&spec.env, &spec.program)
+            } else {
+                Err(std::io::Error::other("no bootstrap"))
+            }
+        });
+        if let Err(e) = bound {
             tracing::warn!(error = %e, "a pre-started environment could not take its function");
             p.process.kill();
             let mut process = p.process;

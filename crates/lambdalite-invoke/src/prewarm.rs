@@ -3,9 +3,10 @@
 //! function of its runtime needs, and waits. A cold start then takes one:
 //! the function's code is mounted into its sandbox, its environment
 //! variables are sent on its stdin, and it runs the bootstrap, which loads
-//! the handler. Each process serves one environment only, so nothing is
-//! shared between functions (no fork: every interpreter has its own random
-//! seeds, memory and sandbox).
+//! the handler. For `provided` functions a shell waits in the sandbox and
+//! execs the function's `bootstrap` with its variables. Each process serves
+//! one environment only, so nothing is shared between functions (no fork:
+//! every interpreter has its own random seeds, memory and sandbox).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -24,10 +25,38 @@ use crate::{runtimes, InvokeError, InvokerSettings};
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Kind {
     interpreter: PathBuf,
-    python: bool,
+    lang: Lang,
     memory_mb: u32,
     tmp_mb: u32,
     network: NetworkMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Lang {
+    Python,
+    Node,
+    /// A shell that execs the function's own `bootstrap`.
+    Provided,
+}
+
+/// The shell that waits for a `provided` function.
+const SHELL: &str = "/bin/sh";
+
+/// Whether a custom runtime's bootstrap can be exec'd: an executable ELF
+/// binary or script (else the ordinary start reports why not, as AWS).
+fn execable(path: &Path) -> bool {
+    use std::io::Read;
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    let mut magic = [0u8; 4];
+    meta.is_file()
+        && meta.permissions().mode() & 0o111 != 0
+        && std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut magic))
+            .is_ok()
+        && (magic == *b"\x7fELF" || magic.starts_with(b"#!"))
 }
 
 /// Variables read when an interpreter or the dynamic loader starts: a
@@ -46,22 +75,50 @@ impl Kind {
             return None;
         }
         let family = Runtime::parse(config.runtime.as_deref()?)?.family();
-        let python = match family {
-            RuntimeFamily::Python { .. } => true,
-            RuntimeFamily::Node { .. } => false,
-            _ => return None,
+        let vars = config.environment.as_ref();
+        let lang = match family {
+            RuntimeFamily::Python { .. } => Lang::Python,
+            RuntimeFamily::Node { .. } => Lang::Node,
+            RuntimeFamily::Provided => Lang::Provided,
+            RuntimeFamily::Unsupported => return None,
         };
-        if config
-            .environment
-            .as_ref()
-            .is_some_and(|vars| vars.keys().any(|k| read_at_start(k)))
-        {
+        if lang == Lang::Provided {
+            // The shell reads one line: no value may hold a line break.
+            if vars.is_some_and(|v| v.values().any(|x| x.contains(['\n', '\0']))) {
+                return None;
+            }
+            let code = settings.code_root.join(&config.code.sha256_hex);
+            let in_opt = || {
+                (!config.layers.is_empty()).then(|| {
+                    settings
+                        .opt_root
+                        .join(lambdalite_model::layer::merged_key(&config.layers))
+                        .join("bootstrap")
+                })
+            };
+            let bootstrap = code.join("bootstrap");
+            let found = if bootstrap.is_file() {
+                execable(&bootstrap)
+            } else {
+                in_opt().is_some_and(|b| execable(&b))
+            };
+            if !found || !Path::new(SHELL).exists() {
+                return None;
+            }
+        } else if vars.is_some_and(|v| v.keys().any(|k| read_at_start(k))) {
             return None;
         }
-        let (interpreter, _) = program_for(settings, config.runtime.as_deref(), None).ok()?;
+        let interpreter = match lang {
+            Lang::Provided => PathBuf::from(SHELL),
+            _ => {
+                program_for(settings, config.runtime.as_deref(), None)
+                    .ok()?
+                    .0
+            }
+        };
         Some(Kind {
             interpreter,
-            python,
+            lang,
             memory_mb: config.memory_size,
             tmp_mb: config.ephemeral_storage,
             network: network_mode(settings, config),
@@ -77,16 +134,40 @@ pub(crate) struct Prewarmed {
     pub output: tokio::net::unix::pipe::Receiver,
     /// Its stdin, where the assignment goes.
     assign: std::io::PipeWriter,
+    lang: Lang,
+}
+
+/// A word the shell reads as exactly `s`.
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 impl Prewarmed {
-    /// Sends the function's environment variables; the bootstrap starts.
-    pub(crate) fn assign(&mut self, env: &[(String, String)]) -> std::io::Result<()> {
-        let vars: serde_json::Map<String, serde_json::Value> = env
-            .iter()
-            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-            .collect();
-        let mut line = serde_json::json!({ "env": vars }).to_string();
+    /// Sends the function's environment variables (and, for a custom
+    /// runtime, its bootstrap); the bootstrap starts.
+    pub(crate) fn assign(
+        &mut self,
+        env: &[(String, String)],
+        program: &Path,
+    ) -> std::io::Result<()> {
+        let mut line = match self.lang {
+            Lang::Provided => {
+                let mut line = String::from("unset PWD;");
+                for (k, v) in env {
+                    line.push_str(&format!(" export {k}={};", shell_quote(v)));
+                }
+                let program = shell_quote(&program.to_string_lossy());
+                line.push_str(&format!(" exec {program} </dev/null"));
+                line
+            }
+            Lang::Python | Lang::Node => {
+                let vars: serde_json::Map<String, serde_json::Value> = env
+                    .iter()
+                    .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                    .collect();
+                serde_json::json!({ "env": vars }).to_string()
+            }
+        };
         line.push('\n');
         self.assign.write_all(line.as_bytes())
     }
@@ -108,12 +189,14 @@ pub(crate) async fn start(
         .and_then(tokio::net::TcpListener::from_std)
         .and_then(RuntimeApi::serve)
         .map_err(|e| internal("binding a Runtime API", &e))?;
-    let host_runtime_dir = settings
-        .runtime_dir
-        .join(if kind.python { "python" } else { "nodejs" });
+    let host_runtime_dir = match kind.lang {
+        Lang::Python => Some(settings.runtime_dir.join("python")),
+        Lang::Node => Some(settings.runtime_dir.join("nodejs")),
+        Lang::Provided => None,
+    };
     let view = settings
         .sandbox
-        .view(Path::new(""), Some(&host_runtime_dir), None);
+        .view(Path::new(""), host_runtime_dir.as_deref(), None);
     let runtime_dir = view.runtime_dir.clone().unwrap_or_default();
     let (root, opt) = (view.task_root.display(), view.opt.display());
     let mut env = vec![
@@ -128,15 +211,21 @@ pub(crate) async fn start(
         ("TZ".to_string(), ":UTC".to_string()),
         ("LANG".to_string(), "en_US.UTF-8".to_string()),
     ];
-    let args = if kind.python {
-        env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
-        vec![
-            "-u".into(),
-            "-c".into(),
-            runtimes::python_prewarm_launcher(&runtime_dir).into(),
-        ]
-    } else {
-        vec![runtime_dir.join("prewarm.mjs").into_os_string()]
+    let args = match kind.lang {
+        Lang::Python => {
+            env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
+            vec![
+                "-u".into(),
+                "-c".into(),
+                runtimes::python_prewarm_launcher(&runtime_dir).into(),
+            ]
+        }
+        Lang::Node => vec![runtime_dir.join("prewarm.mjs").into_os_string()],
+        Lang::Provided => {
+            // The bootstrap gets exactly the function's variables.
+            env.clear();
+            vec!["-c".into(), r#"IFS= read -r line && eval "$line""#.into()]
+        }
     };
     let (stdin, assign) = std::io::pipe().map_err(|e| internal("creating a pipe", &e))?;
     let (reader, output_end) = std::io::pipe().map_err(|e| internal("creating a log pipe", &e))?;
@@ -144,7 +233,7 @@ pub(crate) async fn start(
         program: kind.interpreter.clone(),
         args,
         env,
-        runtime: Some(host_runtime_dir),
+        runtime: host_runtime_dir,
         memory_mb: kind.memory_mb,
         ephemeral_storage_mb: kind.tmp_mb,
         late_code: true,
@@ -166,6 +255,7 @@ pub(crate) async fn start(
         api,
         output,
         assign,
+        lang: kind.lang,
     })
 }
 
@@ -224,6 +314,38 @@ impl Stock {
                     let _ = p.process.wait().await;
                 });
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_words_survive_quotes_and_expansions() {
+        let tricky = "it's \"q\" $HOME `x` \\ ;";
+        let out = std::process::Command::new(SHELL)
+            .arg("-c")
+            .arg(format!("printf %s {}", shell_quote(tricky)))
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), tricky);
+    }
+
+    #[test]
+    fn variables_read_at_start_are_recognised() {
+        for k in [
+            "PYTHONPATH",
+            "NODE_OPTIONS",
+            "LD_PRELOAD",
+            "TZ",
+            "AWS_LAMBDA_EXEC_WRAPPER",
+        ] {
+            assert!(read_at_start(k), "{k}");
+        }
+        for k in ["TABLE_NAME", "AWS_REGION", "NODEPATHLESS"] {
+            assert!(!read_at_start(k), "{k}");
         }
     }
 }
