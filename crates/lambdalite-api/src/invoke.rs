@@ -92,7 +92,7 @@ fn check_payload(body: Bytes) -> Result<Bytes, LambdaError> {
 impl AppState {
     /// The version an invocation runs: through an alias with a routing
     /// configuration, chosen at random by weight.
-    fn version_to_run(&self, r: &FunctionRef) -> ApiResult<Arc<FunctionConfig>> {
+    pub(crate) fn version_to_run(&self, r: &FunctionRef) -> ApiResult<Arc<FunctionConfig>> {
         let resolved = self.lookup(r)?;
         let Some(alias) = resolved.alias.filter(|a| !a.routing.is_empty()) else {
             return Ok(resolved.config);

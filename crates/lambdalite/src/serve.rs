@@ -81,6 +81,11 @@ pub struct ServeArgs {
     /// reaches it do anything.
     #[arg(long, env = "LAMBDALITE_ALLOW_UNAUTHENTICATED")]
     allow_unauthenticated: bool,
+    /// API definitions to import at start (docs/gateway.md): a file, or a
+    /// folder of .json, .yaml and .yml files; each API's id is its file's
+    /// name. May be given more than once.
+    #[arg(long = "apis", env = "LAMBDALITE_APIS", value_delimiter = ',')]
+    apis: Vec<PathBuf>,
 }
 
 fn parse_sandbox(s: &str) -> Result<SandboxKind, String> {
@@ -258,18 +263,28 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         deployments: Default::default(),
         async_runner,
         auth,
+        gateway: Default::default(),
     });
     lambdalite_api::start(&state);
+    for path in &args.apis {
+        let ids = lambdalite_api::gateway::import_path(&state, path)
+            .await
+            .map_err(|e| anyhow::anyhow!("importing APIs (--apis): {e}"))?;
+        tracing::info!(path = %path.display(), apis = ?ids, "APIs imported");
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
     let addr = listener.local_addr()?;
     println!("lambdalite listening on http://{addr}");
     tracing::info!(%addr, data_dir = %args.data_dir.display(), region = %args.region, "serving the Lambda API");
-    axum::serve(listener, lambdalite_api::app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving")?;
+    axum::serve(
+        listener,
+        lambdalite_api::app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving")?;
     invoker.shutdown();
     tracing::info!("stopped");
     Ok(())
