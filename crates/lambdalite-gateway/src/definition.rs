@@ -357,6 +357,17 @@ impl Reader {
         vars
     }
 
+    /// The function a `uri` or `authorizerUri` names.
+    fn function(&mut self, at: &str, v: Option<&Value>) -> Option<String> {
+        let Some(uri) = v.and_then(Value::as_str) else {
+            self.err(format!("{at} is missing"));
+            return None;
+        };
+        function_of_uri(uri)
+            .map_err(|e| self.err(format!("{at}: {e}")))
+            .ok()
+    }
+
     fn payload_version(
         &mut self,
         at: &str,
@@ -417,19 +428,7 @@ impl Reader {
                 return None;
             }
         }
-        let function = match o.get("uri").and_then(Value::as_str) {
-            Some(uri) => match function_of_uri(uri) {
-                Ok(f) => f,
-                Err(e) => {
-                    self.err(format!("{at}.uri: {e}"));
-                    return None;
-                }
-            },
-            None => {
-                self.err(format!("{at}.uri is missing"));
-                return None;
-            }
-        };
+        let function = self.function(&format!("{at}.uri"), o.get("uri"))?;
         let payload = self.payload_version(
             &format!("{at}.payloadFormatVersion"),
             o.get("payloadFormatVersion"),
@@ -541,19 +540,7 @@ impl Reader {
                 return None;
             }
         };
-        let function = match a.get("authorizerUri").and_then(Value::as_str) {
-            Some(uri) => match function_of_uri(uri) {
-                Ok(f) => f,
-                Err(e) => {
-                    self.err(format!("{at}.authorizerUri: {e}"));
-                    return None;
-                }
-            },
-            None => {
-                self.err(format!("{at}.authorizerUri is missing"));
-                return None;
-            }
-        };
+        let function = self.function(&format!("{at}.authorizerUri"), a.get("authorizerUri"))?;
         let texts: Vec<String> = match a.get("identitySource") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::String(s)) => s

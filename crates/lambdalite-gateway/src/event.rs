@@ -61,15 +61,7 @@ impl RequestContext {
     }
 
     fn stage_variables(&self) -> Value {
-        if self.stage_variables.is_empty() {
-            return Value::Null;
-        }
-        Value::Object(
-            self.stage_variables
-                .iter()
-                .map(|(k, v)| (k.clone(), json!(v)))
-                .collect(),
-        )
+        object_or_null(self.stage_variables.iter())
     }
 }
 
@@ -86,15 +78,18 @@ pub struct Matched {
 
 impl Matched {
     fn path_parameters(&self) -> Value {
-        if self.path_parameters.is_empty() {
-            return Value::Null;
-        }
-        Value::Object(
-            self.path_parameters
-                .iter()
-                .map(|(k, v)| (k.clone(), json!(v)))
-                .collect(),
-        )
+        object_or_null(self.path_parameters.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+/// A JSON object of string pairs; null when there are none (as AWS sends
+/// absent parameters in payload 1.0).
+fn object_or_null<'a>(pairs: impl Iterator<Item = (&'a String, &'a String)>) -> Value {
+    let o: Map<String, Value> = pairs.map(|(k, v)| (k.clone(), json!(v))).collect();
+    if o.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(o)
     }
 }
 
@@ -300,13 +295,25 @@ pub fn event_v1(
     binary_types: &[String],
     authorizer: Option<Value>,
 ) -> Value {
-    let mut o = common_v1(req, ctx, m);
+    let o = common_v1(req, ctx, m);
+    finish(o, authorizer, event_body(req, binary_types, false), true)
+}
+
+/// Adds an event's authorizer context, body and `isBase64Encoded`;
+/// `null_body`: a missing body is there as null (payload 1.0).
+fn finish(
+    mut o: Map<String, Value>,
+    authorizer: Option<Value>,
+    (body, base64): (Value, bool),
+    null_body: bool,
+) -> Value {
     if let (Some(a), Some(Value::Object(rc))) = (authorizer, o.get_mut("requestContext")) {
         rc.insert("authorizer".into(), a);
     }
-    let (body, b64) = event_body(req, binary_types, false);
-    o.insert("body".into(), body);
-    o.insert("isBase64Encoded".into(), json!(b64));
+    if null_body || !body.is_null() {
+        o.insert("body".into(), body);
+    }
+    o.insert("isBase64Encoded".into(), json!(base64));
     Value::Object(o)
 }
 
@@ -412,15 +419,7 @@ pub fn event_v2(
     let mut o = Map::new();
     o.insert("version".into(), json!("2.0"));
     o.extend(common_v2(req, ctx, m));
-    if let (Some(a), Some(Value::Object(rc))) = (authorizer, o.get_mut("requestContext")) {
-        rc.insert("authorizer".into(), a);
-    }
-    let (body, b64) = event_body(req, binary_types, true);
-    if !body.is_null() {
-        o.insert("body".into(), body);
-    }
-    o.insert("isBase64Encoded".into(), json!(b64));
-    Value::Object(o)
+    finish(o, authorizer, event_body(req, binary_types, true), false)
 }
 
 /// An HTTP API authorizer's payload 2.0 event.

@@ -329,6 +329,14 @@ pub async fn import_path(state: &Arc<AppState>, path: &FsPath) -> Result<Vec<Str
     Ok(ids)
 }
 
+/// The address a request came from (loopback when the server doesn't
+/// record peers).
+pub(crate) fn source_ip(req: &axum::extract::Request) -> String {
+    req.extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "127.0.0.1".to_string(), |c| c.0.ip().to_string())
+}
+
 /// An HTTP response of lambdalite-gateway's, for axum.
 pub(crate) fn to_response(r: HttpResponse) -> Response {
     let mut resp = Response::new(Body::from(r.body));

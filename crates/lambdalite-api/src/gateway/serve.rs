@@ -4,11 +4,10 @@
 //! payload 1.0 or 2.0 event and answered with what the function returns,
 //! with API Gateway's status codes and messages when it can't be.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -244,10 +243,7 @@ async fn serve(
     req: Request,
 ) -> Result<Response, Refusal> {
     let (stage, path) = stage_of(api, &target.path).ok_or(Refusal::NoStage)?;
-    let source_ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "127.0.0.1".to_string(), |c| c.0.ip().to_string());
+    let source_ip = super::source_ip(&req);
     let (parts, body) = req.into_parts();
     let (route, params) = api
         .route_for(parts.method.as_str(), &path)
