@@ -127,8 +127,10 @@ def event_of(result):
 
 @pytest.fixture(scope="module")
 def fns(lam):
-    names = {k: unique(k) for k in ["echo", "versioned", "tok", "req", "simple"]}
+    names = {k: unique(k) for k in ["echo", "versioned", "tok", "req", "simple", "throttled"]}
     create(lam, names["echo"], zip_bytes=make_zip({"app.py": ECHO}))
+    create(lam, names["throttled"], zip_bytes=make_zip({"app.py": ECHO}))
+    lam.put_function_concurrency(FunctionName=names["throttled"], ReservedConcurrentExecutions=0)
     create(lam, names["tok"], zip_bytes=make_zip({"app.py": TOKEN_AUTH}))
     create(lam, names["req"], zip_bytes=make_zip({"app.py": REQUEST_AUTH}))
     create(lam, names["simple"], zip_bytes=make_zip({"app.py": SIMPLE_AUTH}))
@@ -159,6 +161,7 @@ def rest_definition(fns):
             "stages": {"prod": {"variables": {"alias": "green", "colour": "g"}}, "dev": {"variables": {"alias": "blue"}}},
         },
         "x-amazon-apigateway-binary-media-types": ["image/png", "application/octet-stream"],
+        "x-amazon-apigateway-gateway-responses": {"DEFAULT_4XX": {}},
         "paths": {
             "/items/{id}": {"get": {**op(echo), "operationId": "getItem"}},
             "/items/special": {"get": op(echo)},
@@ -168,6 +171,8 @@ def rest_definition(fns):
             "/bad/slow": {"get": op(echo, timeoutInMillis=1000)},
             "/bad/png": {"get": op(echo)},
             "/upload": {"post": op(echo)},
+            "/throttled": {"get": op(arn(fns["throttled"]))},
+            "/missing": {"get": op(arn("no-such-function"))},
             "/versioned": {"get": op(arn(fns["versioned"]) + ":${stageVariables.alias}")},
             "/secure": {"get": op(echo, security=[{"tok": []}])},
             "/secure/{thing}": {"get": op(echo, security=[{"tok": []}])},
@@ -291,6 +296,7 @@ def test_management_api(server, rest, httpapi):
     assert got["stages"]["prod"]["url"].startswith(f"http://{rest}.execute-api.localhost:")
     assert "GET /items/{id}" in got["routes"]
     assert got["definition"]["info"]["title"] == "rest test"
+    assert got["ignored"] == ["x-amazon-apigateway-gateway-responses"]
     listed = json.loads(request(server, "GET", "/_lambdalite/apis")[2])["items"]
     assert {rest, httpapi} <= {a["id"] for a in listed}
     h = json.loads(request(server, "GET", f"/_lambdalite/apis/{httpapi}")[2])
@@ -415,6 +421,12 @@ def test_rest_errors_as_aws(server, rest):
     status, _, body = call(server, rest, "/prod/bad/slow")
     assert status == 504
     assert json.loads(body) == {"message": "Endpoint request timed out"}
+    status, _, body = call(server, rest, "/prod/throttled")
+    assert status == 429
+    assert json.loads(body) == {"message": "Too Many Requests"}
+    status, _, body = call(server, rest, "/prod/missing")
+    assert status == 500
+    assert json.loads(body) == {"message": "Internal server error"}
 
 
 def test_binary_bodies(server, rest):

@@ -161,6 +161,8 @@ pub struct Api {
     /// Stage name to its stage variables.
     pub stages: BTreeMap<String, BTreeMap<String, String>>,
     pub binary_media_types: Vec<String>,
+    /// AWS extensions of the document that lambdalite does not apply.
+    pub ignored: Vec<String>,
 }
 
 impl Api {
@@ -712,6 +714,7 @@ pub fn parse_api(doc: &Value) -> Result<Api, DefinitionError> {
     }
 
     // Routes.
+    let mut ignored = unsupported_extensions("", doc, DOCUMENT_EXTENSIONS);
     let mut routes = Vec::new();
     match doc.get("paths") {
         Some(Value::Object(paths)) => {
@@ -751,6 +754,7 @@ pub fn parse_api(doc: &Value) -> Result<Api, DefinitionError> {
                         r.err(format!("{at} must be an object"));
                         continue;
                     };
+                    ignored.extend(unsupported_extensions(&at, op, OPERATION_EXTENSIONS));
                     let integration =
                         r.integration(&at, op.get("x-amazon-apigateway-integration"), protocol);
                     let authorizer = match op.get("security") {
@@ -803,7 +807,28 @@ pub fn parse_api(doc: &Value) -> Result<Api, DefinitionError> {
         authorizers,
         stages,
         binary_media_types,
+        ignored,
     })
+}
+
+/// The AWS extensions lambdalite applies at the top of a document.
+const DOCUMENT_EXTENSIONS: &[&str] = &["x-amazon-apigateway-binary-media-types"];
+/// ... and in an operation.
+const OPERATION_EXTENSIONS: &[&str] = &["x-amazon-apigateway-integration"];
+
+/// The `x-amazon-apigateway-*` members of an object that lambdalite does
+/// not apply (CORS, request validators, gateway responses, ...).
+fn unsupported_extensions(at: &str, o: &Map<String, Value>, known: &[&str]) -> Vec<String> {
+    o.keys()
+        .filter(|k| k.starts_with("x-amazon-apigateway-") && !known.contains(&k.as_str()))
+        .map(|k| {
+            if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -826,12 +851,15 @@ x-lambdalite:
         alias: live
     dev: {{}}
 x-amazon-apigateway-binary-media-types: [image/png, "application~1octet-stream"]
+x-amazon-apigateway-cors:
+  allowOrigins: ["*"]
 security:
   - tok: []
 paths:
   /items/{{id}}:
     get:
       operationId: getItem
+      x-amazon-apigateway-request-validator: all
       x-amazon-apigateway-integration:
         type: aws_proxy
         httpMethod: POST
@@ -895,6 +923,13 @@ components:
             .unwrap();
         assert_eq!(any.authorizer, None);
         assert_eq!(any.integration.timeout_ms, 29_000);
+        assert_eq!(
+            api.ignored,
+            vec![
+                "x-amazon-apigateway-cors",
+                "paths./items/{id}.get.x-amazon-apigateway-request-validator"
+            ]
+        );
         let tok = &api.authorizers["tok"];
         assert_eq!(tok.kind, AuthorizerKind::Token);
         assert_eq!(

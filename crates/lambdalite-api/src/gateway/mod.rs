@@ -122,7 +122,10 @@ fn new_id() -> String {
 async fn import(state: &Arc<AppState>, id: &str, text: &str) -> ApiResult<(Arc<ApiRecord>, bool)> {
     check_id(id)?;
     let definition = parse_document(text).map_err(definition_error)?;
-    parse_api(&definition).map_err(definition_error)?;
+    let api = parse_api(&definition).map_err(definition_error)?;
+    if !api.ignored.is_empty() {
+        tracing::warn!(api = id, ignored = ?api.ignored, "API extensions lambdalite does not apply");
+    }
     let st = state.clone();
     let id = id.to_string();
     let (record, created) = blocking(move || {
@@ -187,6 +190,7 @@ fn wire(headers: &HeaderMap, record: &ApiRecord, api: &Api, with_definition: boo
         "routes": api.routes.iter().map(|r| r.route_key()).collect::<Vec<_>>(),
         "authorizers": api.authorizers.keys().collect::<Vec<_>>(),
         "binaryMediaTypes": api.binary_media_types,
+        "ignored": api.ignored,
     });
     if with_definition {
         v["definition"] = record.definition.clone();

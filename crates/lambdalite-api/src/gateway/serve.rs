@@ -535,6 +535,7 @@ mod tests {
                 .map(|s| (s.to_string(), BTreeMap::new()))
                 .collect(),
             binary_media_types: Vec::new(),
+            ignored: Vec::new(),
         }
     }
 
