@@ -548,7 +548,7 @@ def test_http_v2_event_field_by_field(server, httpapi):
 
 def test_http_payload_1_0(server, httpapi):
     e = event_of(call(server, httpapi, "/v1/a/b?x=1", "POST", b'{"k": 1}', {"Content-Type": "application/json"}))
-    assert "version" not in e or e["version"] == "1.0"
+    assert e["version"] == "1.0"
     assert e["resource"] == "/v1/{proxy+}"
     assert e["path"] == "/v1/a/b"
     assert e["pathParameters"] == {"proxy": "a/b"}

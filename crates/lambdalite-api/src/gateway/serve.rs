@@ -303,13 +303,20 @@ async fn serve(
         PayloadVersion::V2 => authorizer::context_v2(&context),
     });
     let payload = match integration.payload {
-        PayloadVersion::V1 => event::event_v1(
-            &call.req,
-            &call.ctx,
-            &call.matched,
-            &api.binary_media_types,
-            auth_context,
-        ),
+        PayloadVersion::V1 => {
+            let mut e = event::event_v1(
+                &call.req,
+                &call.ctx,
+                &call.matched,
+                &api.binary_media_types,
+                auth_context,
+            );
+            if api.protocol == Protocol::Http {
+                // HTTP APIs say which format they send.
+                e["version"] = json!("1.0");
+            }
+            e
+        }
         PayloadVersion::V2 => event::event_v2(
             &call.req,
             &call.ctx,
