@@ -8,6 +8,7 @@ import http.client
 import json
 import shutil
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -618,3 +619,160 @@ paths:
     s.log.close()
     assert "broken.json" in (Path(d) / "server.log").read_text()
     shutil.rmtree(d, ignore_errors=True)
+
+
+# ------------------------------------------------------------- WebSocket APIs
+
+WS_HANDLER = """import json
+connects = {}
+disconnects = []
+def handler(event, context):
+    rc = event['requestContext']
+    cid = rc['connectionId']
+    if rc['eventType'] == 'CONNECT':
+        if (event.get('queryStringParameters') or {}).get('reject'):
+            return {'statusCode': 401}
+        connects[cid] = event
+        return {'statusCode': 200}
+    if rc['eventType'] == 'DISCONNECT':
+        disconnects.append(event)
+        return {'statusCode': 200}
+    try:
+        body = json.loads(event['body'])
+    except ValueError:
+        body = {}
+    if body.get('action') == 'whoami':
+        return {'statusCode': 200, 'body': json.dumps({'connect': connects.get(cid), 'message': event})}
+    if body.get('action') == 'disconnects':
+        return {'statusCode': 200, 'body': json.dumps(disconnects)}
+    if body.get('action') == 'fail':
+        raise RuntimeError('boom')
+    return {'statusCode': 200, 'body': json.dumps({'default': event})}
+"""
+
+
+@pytest.fixture(scope="module")
+def wsapi(server, lam):
+    fn = unique("ws")
+    create(lam, fn, zip_bytes=make_zip({"app.py": WS_HANDLER}))
+    route = lambda two_way=True: {  # noqa: E731
+        "x-amazon-apigateway-any-method": {
+            "x-amazon-apigateway-integration": integration(arn(fn)),
+            **({"x-lambdalite-route-response": True} if two_way else {}),
+        }
+    }
+    definition = {
+        "openapi": "3.0.1",
+        "info": {"title": "chat"},
+        "x-lambdalite": {"protocol": "WEBSOCKET", "stages": {"prod": {"variables": {"room": "lobby"}}}},
+        "paths": {
+            "$connect": route(False),
+            "$disconnect": route(False),
+            "$default": route(),
+            "whoami": route(),
+            "disconnects": route(),
+            "fail": route(),
+            "quiet": route(False),
+        },
+    }
+    api_id = unique("ws").lower()
+    status, _, body = put_api(server, api_id, definition)
+    assert status == 201, body
+    return api_id
+
+
+def ws_connect(server, api_id, query=""):
+    import websocket
+
+    url = f"ws://127.0.0.1:{server.port}/_lambdalite/execute-api/{api_id}/prod{query}"
+    return websocket.create_connection(url, timeout=30, header=["User-Agent: ws-test"])
+
+
+def test_websocket_events_and_routes(server, wsapi):
+    ws = ws_connect(server, wsapi, "?name=me")
+    try:
+        ws.send(json.dumps({"action": "whoami"}))
+        got = json.loads(ws.recv())
+        connect, message = got["connect"], got["message"]
+        rc = connect["requestContext"]
+        assert rc["eventType"] == "CONNECT" and rc["routeKey"] == "$connect"
+        assert rc["stage"] == "prod" and rc["apiId"] == wsapi
+        assert rc["messageDirection"] == "IN"
+        assert rc["identity"] == {"userAgent": "ws-test", "sourceIp": "127.0.0.1"}
+        assert connect["queryStringParameters"] == {"name": "me"}
+        assert connect["headers"]["sec-websocket-version"] == "13"
+        assert connect["stageVariables"] == {"room": "lobby"}
+        mc = message["requestContext"]
+        assert mc["eventType"] == "MESSAGE" and mc["routeKey"] == "whoami"
+        assert mc["connectionId"] == rc["connectionId"]
+        assert mc["connectedAt"] == rc["connectedAt"]
+        assert mc["messageId"]
+        assert json.loads(message["body"]) == {"action": "whoami"}
+
+        ws.send("not json at all")
+        d = json.loads(ws.recv())["default"]
+        assert d["requestContext"]["routeKey"] == "$default" and d["body"] == "not json at all"
+
+        ws.send(json.dumps({"action": "fail"}))
+        err = json.loads(ws.recv())
+        assert err["message"] == "Internal server error"
+        assert err["connectionId"] == rc["connectionId"]
+    finally:
+        ws.close()
+
+
+def test_websocket_connect_refused(server, wsapi):
+    import websocket
+
+    with pytest.raises(websocket.WebSocketBadStatusException) as e:
+        ws_connect(server, wsapi, "?reject=1")
+    assert e.value.status_code == 401
+
+
+def test_websocket_connections_api(server, wsapi):
+    import boto3
+
+    ws = ws_connect(server, wsapi)
+    ws.send(json.dumps({"action": "whoami"}))
+    cid = json.loads(ws.recv())["message"]["requestContext"]["connectionId"]
+    mgmt = boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=f"{server.endpoint}/_lambdalite/execute-api/{wsapi}/prod",
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    mgmt.post_to_connection(ConnectionId=cid, Data=b"pushed to you")
+    assert ws.recv() == "pushed to you"
+    info = mgmt.get_connection(ConnectionId=cid)
+    assert info["Identity"] == {"SourceIp": "127.0.0.1", "UserAgent": "ws-test"}
+    assert info["ConnectedAt"] <= info["LastActiveAt"]
+    mgmt.delete_connection(ConnectionId=cid)
+    import websocket
+
+    ended = False
+    try:
+        for _ in range(3):
+            if ws.recv() in ("", b""):
+                ended = True
+                break
+    except (websocket.WebSocketConnectionClosedException, ConnectionError):
+        ended = True
+    assert ended
+    with pytest.raises(mgmt.exceptions.GoneException):
+        mgmt.post_to_connection(ConnectionId=cid, Data=b"anyone?")
+
+    # $disconnect ran with the connection's id and why it closed.
+    ws2 = ws_connect(server, wsapi)
+    try:
+        for _ in range(50):
+            ws2.send(json.dumps({"action": "disconnects"}))
+            gone = [d for d in json.loads(ws2.recv()) if d["requestContext"]["connectionId"] == cid]
+            if gone:
+                break
+            time.sleep(0.1)
+        rc = gone[0]["requestContext"]
+        assert rc["eventType"] == "DISCONNECT" and rc["routeKey"] == "$disconnect"
+        assert rc["disconnectStatusCode"] == 1000
+    finally:
+        ws2.close()

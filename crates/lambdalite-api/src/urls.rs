@@ -16,7 +16,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
-use lambdalite_gateway::event::{self, HttpRequest, Matched, RequestContext};
+use lambdalite_gateway::event::{self, Matched, RequestContext};
 use lambdalite_gateway::response;
 use lambdalite_invoke::{InvokeError, InvokeRequest};
 use lambdalite_model::arn::{parse_function_ref, NameShape};
@@ -439,22 +439,13 @@ async fn serve(
         .and_then(|h| h.to_str().ok())
         .unwrap_or("")
         .to_string();
-    let request = HttpRequest {
-        method: parts.method.as_str().to_string(),
-        raw_path: path.to_string(),
-        path: path.to_string(),
-        raw_query: parts.uri.query().unwrap_or("").to_string(),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(k, v)| {
-                let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
-                (k.as_str().to_string(), v)
-            })
-            .collect(),
-        body: body.to_vec(),
+    let request = crate::gateway::http_request(
+        &parts,
+        path.to_string(),
+        path.to_string(),
+        body.to_vec(),
         source_ip,
-    };
+    );
     let context = RequestContext {
         account_id: "anonymous".into(),
         api_id: id.to_string(),

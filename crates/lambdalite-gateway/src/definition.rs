@@ -17,6 +17,7 @@ use crate::routes::{PathTemplate, RouteMatch};
 pub enum Protocol {
     Rest,
     Http,
+    WebSocket,
 }
 
 impl Protocol {
@@ -24,6 +25,7 @@ impl Protocol {
         match self {
             Protocol::Rest => "REST",
             Protocol::Http => "HTTP",
+            Protocol::WebSocket => "WEBSOCKET",
         }
     }
 }
@@ -63,6 +65,9 @@ pub struct Route {
     pub authorizer: Option<String>,
     /// The operation's `operationId`.
     pub operation_name: Option<String>,
+    /// WebSocket APIs: the function's answer is sent back to the client
+    /// (`x-lambdalite-route-response: true`).
+    pub route_response: bool,
 }
 
 impl Route {
@@ -71,6 +76,7 @@ impl Route {
         match &self.matcher {
             RouteMatch::Path { method, template } => format!("{method} {}", template.text),
             RouteMatch::Default => "$default".into(),
+            RouteMatch::Key(k) => k.clone(),
         }
     }
 
@@ -79,6 +85,7 @@ impl Route {
         match &self.matcher {
             RouteMatch::Path { template, .. } => &template.text,
             RouteMatch::Default => "$default",
+            RouteMatch::Key(k) => k,
         }
     }
 }
@@ -161,11 +168,21 @@ pub struct Api {
     /// Stage name to its stage variables.
     pub stages: BTreeMap<String, BTreeMap<String, String>>,
     pub binary_media_types: Vec<String>,
+    /// WebSocket APIs: the path in a message's JSON body whose value is the
+    /// route key (`$request.body.action` is `["action"]`).
+    pub route_selection: Vec<String>,
     /// AWS extensions of the document that lambdalite does not apply.
     pub ignored: Vec<String>,
 }
 
 impl Api {
+    /// A WebSocket API's route of this key.
+    pub fn route_by_key(&self, key: &str) -> Option<&Route> {
+        self.routes
+            .iter()
+            .find(|r| matches!(&r.matcher, RouteMatch::Key(k) if k == key))
+    }
+
     /// The route that takes `method path`, with its path parameters.
     pub fn route_for(&self, method: &str, path: &str) -> Option<(&Route, Vec<(String, String)>)> {
         let (i, params) =
@@ -247,6 +264,7 @@ fn stage_value_ok(v: &str) -> bool {
 /// Collects a definition's problems as it is read.
 struct Reader {
     errors: Vec<String>,
+    route_selection: Vec<String>,
 }
 
 impl Reader {
@@ -270,9 +288,13 @@ impl Reader {
         };
         if let Some(ext) = ext {
             for key in ext.keys() {
-                if !matches!(key.as_str(), "protocol" | "stages") {
+                if !matches!(
+                    key.as_str(),
+                    "protocol" | "stages" | "routeSelectionExpression"
+                ) {
                     self.err(format!(
-                        "x-lambdalite.{key} is unknown (expected protocol, stages)"
+                        "x-lambdalite.{key} is unknown (expected protocol, stages, \
+                         routeSelectionExpression)"
                     ));
                 }
             }
@@ -283,7 +305,23 @@ impl Reader {
                 None => {}
                 Some(Some(p)) if p == "REST" => protocol = Protocol::Rest,
                 Some(Some(p)) if p == "HTTP" => protocol = Protocol::Http,
-                Some(_) => self.err("x-lambdalite.protocol must be REST or HTTP"),
+                Some(Some(p)) if p == "WEBSOCKET" => protocol = Protocol::WebSocket,
+                Some(_) => self.err("x-lambdalite.protocol must be REST, HTTP or WEBSOCKET"),
+            }
+            let expr = ext.get("routeSelectionExpression");
+            if expr.is_some() && protocol != Protocol::WebSocket {
+                self.err("x-lambdalite.routeSelectionExpression is for WebSocket APIs");
+            }
+            let expr = expr
+                .and_then(Value::as_str)
+                .unwrap_or("$request.body.action");
+            match expr.strip_prefix("$request.body.") {
+                Some(path) if !path.is_empty() && !path.split('.').any(str::is_empty) => {
+                    self.route_selection = path.split('.').map(str::to_string).collect();
+                }
+                _ => self.err(format!(
+                    "x-lambdalite.routeSelectionExpression {expr:?} must be $request.body.PATH"
+                )),
             }
             match ext.get("stages") {
                 None => {}
@@ -304,7 +342,7 @@ impl Reader {
         }
         if stages.is_empty() {
             let name = match protocol {
-                Protocol::Rest => "prod",
+                Protocol::Rest | Protocol::WebSocket => "prod",
                 Protocol::Http => "$default",
             };
             stages.insert(name.to_string(), BTreeMap::new());
@@ -359,6 +397,75 @@ impl Reader {
         vars
     }
 
+    /// A WebSocket API's route: `paths.ROUTE_KEY` with
+    /// `x-amazon-apigateway-any-method`.
+    fn websocket_route(
+        &mut self,
+        key: &str,
+        item: &Map<String, Value>,
+        ignored: &mut Vec<String>,
+    ) -> Option<Route> {
+        let at = format!("paths.{key}");
+        if key.is_empty() || key.len() > 128 || key.contains(char::is_whitespace) {
+            self.err(format!(
+                "{at}: a route key has 1 to 128 characters, no spaces"
+            ));
+            return None;
+        }
+        if key.starts_with('$') && !matches!(key, "$connect" | "$disconnect" | "$default") {
+            self.err(format!(
+                "{at}: the predefined routes are $connect, $disconnect and $default"
+            ));
+            return None;
+        }
+        for k in item.keys() {
+            if METHODS.contains(&k.as_str()) {
+                self.err(format!(
+                    "{at}.{k}: a WebSocket route takes x-amazon-apigateway-any-method"
+                ));
+            }
+        }
+        let Some(Value::Object(op)) = item.get(ANY_METHOD) else {
+            self.err(format!("{at} has no x-amazon-apigateway-any-method object"));
+            return None;
+        };
+        let at = format!("{at}.{ANY_METHOD}");
+        if op.contains_key("security") {
+            self.err(format!(
+                "{at}.security: lambdalite's WebSocket APIs have no authorizers"
+            ));
+        }
+        ignored.extend(unsupported_extensions(&at, op, OPERATION_EXTENSIONS));
+        let integration = self.integration(
+            &at,
+            op.get("x-amazon-apigateway-integration"),
+            Protocol::WebSocket,
+        )?;
+        let route_response = match op.get("x-lambdalite-route-response") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                self.err(format!(
+                    "{at}.x-lambdalite-route-response must be true or false"
+                ));
+                false
+            }
+        };
+        if route_response && key == "$disconnect" {
+            self.err(format!("{at}: $disconnect has no one to answer"));
+        }
+        Some(Route {
+            matcher: RouteMatch::Key(key.to_string()),
+            integration,
+            authorizer: None,
+            route_response,
+            operation_name: op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        })
+    }
+
     /// The function a `uri` or `authorizerUri` names.
     fn function(&mut self, at: &str, v: Option<&Value>) -> Option<String> {
         let Some(uri) = v.and_then(Value::as_str) else {
@@ -377,7 +484,7 @@ impl Reader {
         protocol: Protocol,
     ) -> PayloadVersion {
         let default = match protocol {
-            Protocol::Rest => PayloadVersion::V1,
+            Protocol::Rest | Protocol::WebSocket => PayloadVersion::V1,
             Protocol::Http => PayloadVersion::V2,
         };
         let text = match v {
@@ -389,8 +496,11 @@ impl Reader {
         match (text.as_str(), protocol) {
             ("1.0" | "1", _) => PayloadVersion::V1,
             ("2.0" | "2", Protocol::Http) => PayloadVersion::V2,
-            ("2.0" | "2", Protocol::Rest) => {
-                self.err(format!("{at}: REST APIs send payload format 1.0 only"));
+            ("2.0" | "2", Protocol::Rest | Protocol::WebSocket) => {
+                self.err(format!(
+                    "{at}: payload format 2.0 is for HTTP APIs (REST APIs send 1.0, \
+                     WebSocket APIs their own events)"
+                ));
                 default
             }
             _ => {
@@ -437,7 +547,7 @@ impl Reader {
             protocol,
         );
         let max = match protocol {
-            Protocol::Rest => REST_MAX_TIMEOUT_MS,
+            Protocol::Rest | Protocol::WebSocket => REST_MAX_TIMEOUT_MS,
             Protocol::Http => HTTP_MAX_TIMEOUT_MS,
         };
         let timeout_ms = match o.get("timeoutInMillis") {
@@ -612,7 +722,7 @@ impl Reader {
             },
         };
         let payload = match protocol {
-            Protocol::Rest => PayloadVersion::V1,
+            Protocol::Rest | Protocol::WebSocket => PayloadVersion::V1,
             Protocol::Http => self.payload_version(
                 &format!("{at}.authorizerPayloadFormatVersion"),
                 a.get("authorizerPayloadFormatVersion"),
@@ -647,7 +757,10 @@ impl Reader {
 
 /// Reads a definition (as [`parse_document`] returns it) into an API.
 pub fn parse_api(doc: &Value) -> Result<Api, DefinitionError> {
-    let mut r = Reader { errors: Vec::new() };
+    let mut r = Reader {
+        errors: Vec::new(),
+        route_selection: Vec::new(),
+    };
     let Some(doc) = doc.as_object() else {
         return Err(DefinitionError::Invalid(vec![
             "the definition must be an OpenAPI 3 object".into(),
@@ -723,6 +836,12 @@ pub fn parse_api(doc: &Value) -> Result<Api, DefinitionError> {
                     r.err(format!("paths.{path} must be an object"));
                     continue;
                 };
+                if protocol == Protocol::WebSocket {
+                    if let Some(route) = r.websocket_route(path, item, &mut ignored) {
+                        routes.push(route);
+                    }
+                    continue;
+                }
                 let is_default = path == "$default" || path == "/$default";
                 if is_default && protocol == Protocol::Rest {
                     r.err(format!(
@@ -786,6 +905,7 @@ pub fn parse_api(doc: &Value) -> Result<Api, DefinitionError> {
                                 .get("operationId")
                                 .and_then(Value::as_str)
                                 .map(str::to_string),
+                            route_response: false,
                         });
                     }
                 }
@@ -807,6 +927,7 @@ pub fn parse_api(doc: &Value) -> Result<Api, DefinitionError> {
         authorizers,
         stages,
         binary_media_types,
+        route_selection: r.route_selection,
         ignored,
     })
 }
@@ -1019,7 +1140,7 @@ components:
         for needle in [
             "openapi must be a 3.x",
             "x-lambdalite.colour is unknown",
-            "x-lambdalite.protocol must be REST or HTTP",
+            "x-lambdalite.protocol must be REST, HTTP or WEBSOCKET",
             "\"/a/{b\"",
             "http_proxy",
             "paths./c.put has no x-amazon-apigateway-integration",
@@ -1044,6 +1165,40 @@ components:
         assert!(parse_api(&serde_json::json!([1])).is_err());
         let no_routes = serde_json::json!({"openapi": "3.0.0", "paths": {}});
         assert!(parse_api(&no_routes).is_err());
+    }
+
+    #[test]
+    fn reads_a_websocket_api() {
+        let any = |uri: &str| {
+            serde_json::json!({"x-amazon-apigateway-any-method": {"x-amazon-apigateway-integration":
+                {"type": "aws_proxy", "uri": uri}}})
+        };
+        let doc = serde_json::json!({
+            "openapi": "3.0.1",
+            "x-lambdalite": {"protocol": "websocket", "routeSelectionExpression": "$request.body.msg.kind"},
+            "paths": {"$connect": any("c"), "$disconnect": any("d"), "$default": any("x"), "send": any("s")}
+        });
+        let api = parse_api(&doc).unwrap();
+        assert_eq!(api.protocol, Protocol::WebSocket);
+        assert_eq!(api.route_selection, vec!["msg", "kind"]);
+        assert!(api.stages.contains_key("prod"));
+        assert_eq!(api.route_by_key("send").unwrap().integration.function, "s");
+        assert_eq!(
+            api.route_by_key("$connect").unwrap().integration.function,
+            "c"
+        );
+        assert!(api.route_by_key("nope").is_none());
+        assert!(api.route_for("GET", "/send").is_none());
+
+        let bad = serde_json::json!({
+            "openapi": "3.0.1",
+            "x-lambdalite": {"protocol": "WEBSOCKET", "routeSelectionExpression": "$request.header.x"},
+            "paths": {"$other": any("c"), "a b": any("d"), "ok": {"get": {}}}
+        });
+        let Err(DefinitionError::Invalid(errors)) = parse_api(&bad) else {
+            panic!("accepted");
+        };
+        assert_eq!(errors.len(), 5, "{errors:?}");
     }
 
     #[test]

@@ -209,6 +209,21 @@ fn query_v1(raw: &str) -> (Value, Value) {
     (Value::Object(single), Value::Object(multi))
 }
 
+/// The headers and query string parameters of payload 1.0 (and of
+/// WebSocket events), single and multi-valued; absent parameters left out.
+pub(crate) fn headers_and_query_v1(req: &HttpRequest) -> Map<String, Value> {
+    let (headers, multi_headers) = headers_v1(req);
+    let (query, multi_query) = query_v1(&req.raw_query);
+    let mut o = Map::new();
+    o.insert("headers".into(), headers);
+    o.insert("multiValueHeaders".into(), multi_headers);
+    if !query.is_null() {
+        o.insert("queryStringParameters".into(), query);
+        o.insert("multiValueQueryStringParameters".into(), multi_query);
+    }
+    o
+}
+
 /// A short, stable id of a resource path (`requestContext.resourceId`).
 fn resource_id(resource: &str) -> String {
     // FNV-1a, printed in base 36: six characters, like AWS's ids.

@@ -4,8 +4,9 @@
 //! definition with AWS's `x-amazon-apigateway-*` extensions ([`definition`]),
 //! choosing a route for a request ([`routes`]), the payload 1.0 and 2.0
 //! events a function receives ([`event`]), the HTTP response a function's
-//! answer becomes ([`response`]), and Lambda authorizers: their events,
-//! their policies and their cache ([`authorizer`]).
+//! answer becomes ([`response`]), Lambda authorizers: their events,
+//! their policies and their cache ([`authorizer`]), and WebSocket APIs'
+//! route selection and events ([`websocket`]).
 //!
 //! Does no I/O: it neither serves HTTP, nor persists definitions, nor runs
 //! functions (lambdalite-api does, with this crate's answers).
@@ -15,6 +16,7 @@ pub mod definition;
 pub mod event;
 pub mod response;
 pub mod routes;
+pub mod websocket;
 
 pub use definition::{
     parse_api, parse_document, Api, Authorizer, AuthorizerKind, DefinitionError, IdentitySource,

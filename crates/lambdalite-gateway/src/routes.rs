@@ -147,6 +147,8 @@ pub enum RouteMatch {
         template: PathTemplate,
     },
     Default,
+    /// A WebSocket API's route, chosen by its key (never by a path).
+    Key(String),
 }
 
 /// The index of the route that takes `method path`, and its path
@@ -167,6 +169,7 @@ pub fn select<'a>(
                 default.get_or_insert(i);
                 continue;
             }
+            RouteMatch::Key(_) => continue,
             RouteMatch::Path {
                 method: m,
                 template,

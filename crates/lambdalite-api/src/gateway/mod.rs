@@ -1,12 +1,13 @@
 //! API Gateway-style APIs: managing their definitions under
 //! `/_lambdalite/apis` (and importing them from files at start), and
-//! serving them ([`serve`]).
+//! serving them ([`serve`], and [`websocket`] for WebSocket APIs).
 //!
 //! The definitions are lambdalite-gateway's (OpenAPI 3 with AWS's
 //! extensions); the store keeps them as JSON, and this module keeps each
 //! one parsed until it changes.
 
 mod serve;
+mod websocket;
 
 use std::collections::HashMap;
 use std::path::{Path as FsPath, PathBuf};
@@ -40,6 +41,8 @@ pub struct Gateway {
     /// By id: the `last_modified` parsed, and the API.
     parsed: RwLock<HashMap<String, (String, Arc<Api>)>>,
     cache: Mutex<AuthCache>,
+    /// WebSocket APIs' open connections.
+    connections: websocket::Connections,
 }
 
 impl Gateway {
@@ -339,6 +342,33 @@ pub(crate) fn source_ip(req: &axum::extract::Request) -> String {
     req.extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map_or_else(|| "127.0.0.1".to_string(), |c| c.0.ip().to_string())
+}
+
+/// A request as lambdalite-gateway's events see it. `raw_path` is the
+/// path asked for, `path` the one within the stage.
+pub(crate) fn http_request(
+    parts: &axum::http::request::Parts,
+    raw_path: String,
+    path: String,
+    body: Vec<u8>,
+    source_ip: String,
+) -> lambdalite_gateway::event::HttpRequest {
+    lambdalite_gateway::event::HttpRequest {
+        method: parts.method.as_str().to_string(),
+        raw_path,
+        path,
+        raw_query: parts.uri.query().unwrap_or("").to_string(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                (k.as_str().to_string(), v)
+            })
+            .collect(),
+        body,
+        source_ip,
+    }
 }
 
 /// An HTTP response of lambdalite-gateway's, for axum.

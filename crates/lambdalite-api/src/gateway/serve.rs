@@ -27,7 +27,7 @@ use crate::AppState;
 
 /// Why the gateway answers instead of the function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Refusal {
+pub(super) enum Refusal {
     /// No API of that id.
     NoApi,
     /// No stage of that name.
@@ -56,7 +56,7 @@ enum Refusal {
 }
 
 /// API Gateway's status, `x-amzn-ErrorType` and body for each refusal.
-fn refusal(protocol: Protocol, r: Refusal) -> Response {
+pub(super) fn refusal(protocol: Protocol, r: Refusal) -> Response {
     use Refusal as R;
     let (status, kind, body) = match protocol {
         Protocol::Rest => match r {
@@ -112,7 +112,7 @@ fn refusal(protocol: Protocol, r: Refusal) -> Response {
                 json!({"message": "Too Many Requests"}),
             ),
         },
-        Protocol::Http => {
+        Protocol::Http | Protocol::WebSocket => {
             let (status, message) = match r {
                 R::NoApi | R::NoStage | R::NoRoute => (404, "Not Found"),
                 R::TooLarge => (413, "Request Entity Too Large"),
@@ -141,10 +141,10 @@ fn refusal(protocol: Protocol, r: Refusal) -> Response {
 
 /// Where a request is going: the API id, the path after it (which starts
 /// with the stage) and the domain name the API is reached at.
-struct Target {
-    api_id: String,
-    path: String,
-    domain: String,
+pub(super) struct Target {
+    pub api_id: String,
+    pub path: String,
+    pub domain: String,
 }
 
 /// The API a request is for: by host name (`ID.execute-api.…`) or by path
@@ -180,7 +180,7 @@ fn target(req: &Request) -> Option<Target> {
 
 /// The stage a path names and the path within it: the first segment when
 /// it is a stage, else an HTTP API's `$default` stage.
-fn stage_of(api: &Api, path: &str) -> Option<(String, String)> {
+pub(super) fn stage_of(api: &Api, path: &str) -> Option<(String, String)> {
     let rest = path.strip_prefix('/').unwrap_or(path);
     let (first, within) = match rest.split_once('/') {
         Some((f, w)) => (f, format!("/{w}")),
@@ -204,7 +204,12 @@ pub async fn dispatch(State(state): State<Arc<AppState>>, req: Request, next: Ne
         None => (Protocol::Http, refusal(Protocol::Http, Refusal::NoApi)),
         Some(api) => {
             let protocol = api.protocol;
-            let resp = match serve(&state, &api, &target, &request_id, req).await {
+            let served = if protocol == Protocol::WebSocket {
+                super::websocket::serve(&state, api.clone(), &target, &request_id, req).await
+            } else {
+                serve(&state, &api, &target, &request_id, req).await
+            };
+            let resp = match served {
                 Ok(r) => r,
                 Err(r) => refusal(protocol, r),
             };
@@ -214,7 +219,7 @@ pub async fn dispatch(State(state): State<Arc<AppState>>, req: Request, next: Ne
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         let h = resp.headers_mut();
         match protocol {
-            Protocol::Rest => {
+            Protocol::Rest | Protocol::WebSocket => {
                 h.insert("x-amzn-RequestId", v.clone());
                 h.insert("x-amz-apigw-id", v);
             }
@@ -255,24 +260,7 @@ async fn serve(
     let call = Call {
         state,
         api,
-        req: HttpRequest {
-            method: parts.method.as_str().to_string(),
-            raw_path: target.path.clone(),
-            path,
-            raw_query: parts.uri.query().unwrap_or("").to_string(),
-            headers: parts
-                .headers
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
-            body: body.to_vec(),
-            source_ip,
-        },
+        req: super::http_request(&parts, target.path.clone(), path, body.to_vec(), source_ip),
         ctx: RequestContext {
             account_id: state.partition.account_id.clone(),
             api_id: target.api_id.clone(),
@@ -359,58 +347,67 @@ fn with_stage_variables(text: &str, ctx: &RequestContext) -> Option<String> {
     Some(out)
 }
 
+/// Runs a function (an integration's or an authorizer's) with an event,
+/// within `timeout`; the function goes on running past it.
+pub(super) async fn invoke(
+    state: &Arc<AppState>,
+    ctx: &RequestContext,
+    function: &str,
+    event: Value,
+    timeout: Duration,
+) -> Result<InvokeResult, Refusal> {
+    let named = with_stage_variables(function, ctx).ok_or_else(|| {
+        tracing::warn!(api = %ctx.api_id, stage = %ctx.stage, function, "a stage variable the function names is not defined");
+        Refusal::Misconfigured
+    })?;
+    let r: FunctionRef = parse_function_ref(&named, None, NameShape::Plain, &state.partition)
+        .map_err(|e| {
+            tracing::warn!(api = %ctx.api_id, function = %named, error = %e, "integration names no function");
+            Refusal::Misconfigured
+        })?;
+    let config = state.version_to_run(&r).map_err(|e| {
+        tracing::warn!(api = %ctx.api_id, function = %named, error = %e.0, "integration's function not found");
+        Refusal::Misconfigured
+    })?;
+    let invoked_arn = match &r.qualifier {
+        Some(q) => state.partition.qualified_arn(&r.name, q),
+        None => state.partition.function_arn(&r.name),
+    };
+    let invoker = state.invoker.clone();
+    let run = tokio::spawn(async move {
+        invoker
+            .invoke(InvokeRequest {
+                invoked_arn,
+                config,
+                payload: Bytes::from(event.to_string()),
+                client_context: None,
+                tail: false,
+            })
+            .await
+    });
+    match tokio::time::timeout(timeout, run).await {
+        Err(_) => Err(Refusal::Timeout),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "an integration's invocation task failed");
+            Err(Refusal::IntegrationFailed)
+        }
+        Ok(Ok(Err(InvokeError::Throttled(_)))) => Err(Refusal::Throttled),
+        Ok(Ok(Err(e))) => {
+            tracing::warn!(api = %ctx.api_id, error = %e, "integration invocation failed");
+            Err(Refusal::IntegrationFailed)
+        }
+        Ok(Ok(Ok(result))) => Ok(result),
+    }
+}
+
 impl Call<'_> {
-    /// Runs a function (the integration's or an authorizer's) with an
-    /// event, within `timeout`; the function goes on running past it.
     async fn invoke(
         &self,
         function: &str,
         event: Value,
         timeout: Duration,
     ) -> Result<InvokeResult, Refusal> {
-        let state = self.state;
-        let named = with_stage_variables(function, &self.ctx).ok_or_else(|| {
-            tracing::warn!(api = %self.ctx.api_id, stage = %self.ctx.stage, function, "a stage variable the function names is not defined");
-            Refusal::Misconfigured
-        })?;
-        let r: FunctionRef = parse_function_ref(&named, None, NameShape::Plain, &state.partition)
-            .map_err(|e| {
-                tracing::warn!(api = %self.ctx.api_id, function = %named, error = %e, "integration names no function");
-                Refusal::Misconfigured
-            })?;
-        let config = state.version_to_run(&r).map_err(|e| {
-            tracing::warn!(api = %self.ctx.api_id, function = %named, error = %e.0, "integration's function not found");
-            Refusal::Misconfigured
-        })?;
-        let invoked_arn = match &r.qualifier {
-            Some(q) => state.partition.qualified_arn(&r.name, q),
-            None => state.partition.function_arn(&r.name),
-        };
-        let invoker = state.invoker.clone();
-        let run = tokio::spawn(async move {
-            invoker
-                .invoke(InvokeRequest {
-                    invoked_arn,
-                    config,
-                    payload: Bytes::from(event.to_string()),
-                    client_context: None,
-                    tail: false,
-                })
-                .await
-        });
-        match tokio::time::timeout(timeout, run).await {
-            Err(_) => Err(Refusal::Timeout),
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "an integration's invocation task failed");
-                Err(Refusal::IntegrationFailed)
-            }
-            Ok(Ok(Err(InvokeError::Throttled(_)))) => Err(Refusal::Throttled),
-            Ok(Ok(Err(e))) => {
-                tracing::warn!(api = %self.ctx.api_id, error = %e, "integration invocation failed");
-                Err(Refusal::IntegrationFailed)
-            }
-            Ok(Ok(Ok(result))) => Ok(result),
-        }
+        invoke(self.state, &self.ctx, function, event, timeout).await
     }
 
     /// Asks the route's authorizer (or its cache); an allowed request's
@@ -488,7 +485,7 @@ impl Call<'_> {
             (_, AuthorizerKind::Token, _) => {
                 event::authorizer_token(identity.first().map_or("", String::as_str), arn)
             }
-            (Protocol::Rest, AuthorizerKind::Request, _) => {
+            (Protocol::Rest | Protocol::WebSocket, AuthorizerKind::Request, _) => {
                 event::authorizer_request_v1(req, ctx, m, arn)
             }
             (Protocol::Http, AuthorizerKind::Request, PayloadVersion::V1) => {
@@ -542,6 +539,7 @@ mod tests {
                 .map(|s| (s.to_string(), BTreeMap::new()))
                 .collect(),
             binary_media_types: Vec::new(),
+            route_selection: Vec::new(),
             ignored: Vec::new(),
         }
     }
