@@ -181,14 +181,26 @@ impl Auth {
         body: &[u8],
         now: DateTime<Utc>,
     ) -> Result<Caller, LambdaError> {
-        self.check(parts, Some(body), now)
+        self.check(parts, Some(body), now, SERVICE)
+    }
+
+    /// [`Auth::verify`] for a request signed for another service (an API's
+    /// `@connections`, signed for `execute-api`).
+    pub fn verify_for(
+        &self,
+        service: &str,
+        parts: &Parts,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<Caller, LambdaError> {
+        self.check(parts, Some(body), now, service)
     }
 
     /// Everything [`Auth::verify`] checks but the signature itself, which
     /// needs the body: an unsigned request, an unknown key, a wrong scope or
     /// a stale date is refused before the body is read.
     pub fn precheck(&self, parts: &Parts, now: DateTime<Utc>) -> Result<Caller, LambdaError> {
-        self.check(parts, None, now)
+        self.check(parts, None, now, SERVICE)
     }
 
     fn check(
@@ -196,6 +208,7 @@ impl Auth {
         parts: &Parts,
         body: Option<&[u8]>,
         now: DateTime<Utc>,
+        service: &str,
     ) -> Result<Caller, LambdaError> {
         let query = parts.uri.query().unwrap_or("");
         let params = query_pairs(query);
@@ -227,7 +240,7 @@ impl Auth {
                 _ => return Err(unrecognized()),
             },
         };
-        self.check_scope(&sig)?;
+        self.check_scope(&sig, service)?;
         check_time(&sig, now)?;
         let Some(body) = body else {
             return Ok(key.caller);
@@ -274,7 +287,7 @@ impl Auth {
         Ok(key.caller)
     }
 
-    fn check_scope(&self, sig: &SignatureInput) -> Result<(), LambdaError> {
+    fn check_scope(&self, sig: &SignatureInput, service: &str) -> Result<(), LambdaError> {
         if sig.scope_date != sig.date.get(..8).unwrap_or("") {
             return Err(LambdaError::InvalidSignature(format!(
                 "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date \
@@ -290,9 +303,9 @@ impl Auth {
                 sig.region
             )));
         }
-        if sig.service != SERVICE {
+        if sig.service != service {
             return Err(LambdaError::InvalidSignature(format!(
-                "Credential should be scoped to correct service: '{SERVICE}'. "
+                "Credential should be scoped to correct service: '{service}'. "
             )));
         }
         if sig.terminator != "aws4_request" {

@@ -14,6 +14,7 @@ mod error;
 mod event_config;
 mod extract;
 mod functions;
+pub mod gateway;
 #[cfg(test)]
 mod hostile;
 mod invoke;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub async_runner: Arc<async_events::AsyncRunner>,
     /// The credentials requests are checked against.
     pub auth: auth::Auth,
+    /// API Gateway-style APIs: parsed definitions, authorizers' answers.
+    pub gateway: gateway::Gateway,
 }
 
 /// Brings the invoker's view in line with the store and starts delivering
@@ -205,6 +208,14 @@ pub fn app(state: Arc<AppState>) -> Router {
             post(deployments::start).get(deployments::list),
         )
         .route("/_lambdalite/deployments/{id}", get(deployments::get))
+        .route(
+            "/_lambdalite/apis",
+            get(gateway::list).post(gateway::create),
+        )
+        .route(
+            "/_lambdalite/apis/{id}",
+            get(gateway::get).put(gateway::put).delete(gateway::delete),
+        )
         .fallback(unknown_operation)
         .method_not_allowed_fallback(unknown_operation)
         .layer(middleware::from_fn_with_state(
@@ -215,6 +226,10 @@ pub fn app(state: Arc<AppState>) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             urls::dispatch,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            gateway::dispatch,
         ))
         .with_state(state)
 }

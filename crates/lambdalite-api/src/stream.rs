@@ -155,17 +155,35 @@ pub(crate) async fn http_response(
     Ok(Response::from_parts(parts, body))
 }
 
-/// Status, headers and cookies of an HTTP prelude.
+/// Status, headers and cookies of an HTTP prelude, read as a function
+/// URL reads a response; the content type is a stream's unless named.
 fn apply_prelude(resp: &mut Response<()>, prelude: &Value) {
-    if let Some(status) = prelude
-        .get("statusCode")
-        .and_then(Value::as_u64)
-        .and_then(|s| StatusCode::from_u16(s as u16).ok())
-    {
+    let mut as_response = prelude.clone();
+    as_response["body"] = json!("");
+    let Ok(r) = lambdalite_gateway::response::infer_v2(as_response.to_string().as_bytes()) else {
+        return;
+    };
+    if let Ok(status) = StatusCode::from_u16(r.status) {
         *resp.status_mut() = status;
     }
-    if let Some(obj) = prelude.as_object() {
-        crate::urls::put_headers(resp.headers_mut(), obj, "application/octet-stream");
+    let h = resp.headers_mut();
+    for (k, v) in r.headers {
+        if let (Ok(name), Ok(value)) = (
+            axum::http::HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(&v),
+        ) {
+            h.append(name, value);
+        }
+    }
+    let named_type = prelude
+        .get("headers")
+        .and_then(Value::as_object)
+        .is_some_and(|m| m.keys().any(|k| k.eq_ignore_ascii_case("content-type")));
+    if !named_type {
+        h.insert(
+            "content-type",
+            HeaderValue::from_static("application/octet-stream"),
+        );
     }
 }
 

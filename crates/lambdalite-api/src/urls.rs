@@ -7,7 +7,6 @@
 //! (`*.localhost` resolves to loopback) — or, without DNS, by path:
 //! `http://HOST:PORT/_lambdalite/url/URL-ID/…`.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -16,15 +15,16 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use base64::Engine as _;
 use bytes::Bytes;
+use lambdalite_gateway::event::{self, Matched, RequestContext};
+use lambdalite_gateway::response;
 use lambdalite_invoke::{InvokeError, InvokeRequest};
 use lambdalite_model::arn::{parse_function_ref, NameShape};
 use lambdalite_model::url::FunctionUrlConfig;
 use lambdalite_model::{limits, FunctionRef, LambdaError, LATEST};
 use lambdalite_store::{Change, FunctionRecord};
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_json, read_body, QueryParams};
@@ -335,34 +335,6 @@ fn plain(status: StatusCode, message: &str) -> Response {
     r
 }
 
-fn is_text(content_type: Option<&str>) -> bool {
-    let Some(ct) = content_type else { return true };
-    let ct = ct.to_ascii_lowercase();
-    ct.starts_with("text/")
-        || ct.contains("json")
-        || ct.contains("xml")
-        || ct.contains("javascript")
-        || ct.contains("x-www-form-urlencoded")
-}
-
-/// Decodes a query string into AWS's map (repeated keys joined by commas).
-fn query_map(raw: &str) -> Map<String, Value> {
-    let mut grouped: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for pair in raw.split('&').filter(|p| !p.is_empty()) {
-        let k = pair.split_once('=').map_or(pair, |(k, _)| k);
-        let key = crate::auth::percent_decode(k);
-        let value = pair
-            .split_once('=')
-            .map(|(_, v)| crate::auth::percent_decode(&v.replace('+', " ")))
-            .unwrap_or_default();
-        grouped.entry(key).or_default().push(value);
-    }
-    grouped
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v.join(","))))
-        .collect()
-}
-
 fn cors_allows_origin(cors: &Value, origin: &str) -> Option<String> {
     let origins = cors.get("AllowOrigins")?.as_array()?;
     if origins.iter().any(|o| o == "*") {
@@ -443,6 +415,7 @@ async fn serve(
             return Ok(resp);
         }
     }
+    let source_ip = crate::gateway::source_ip(&req);
     let (parts, body) = req.into_parts();
     let body = axum::body::to_bytes(body, limits::SYNC_PAYLOAD_MAX_BYTES)
         .await
@@ -459,25 +432,6 @@ async fn serve(
     }
 
     // The event, payload format 2.0.
-    let mut headers = Map::new();
-    let mut cookies = Vec::new();
-    for (k, v) in &parts.headers {
-        let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
-        if k == header::COOKIE {
-            cookies.extend(v.split(';').map(|c| Value::String(c.trim().to_string())));
-            continue;
-        }
-        match headers.get_mut(k.as_str()) {
-            Some(Value::String(existing)) => {
-                existing.push(',');
-                existing.push_str(&v);
-            }
-            _ => {
-                headers.insert(k.as_str().to_string(), Value::String(v));
-            }
-        }
-    }
-    let raw_query = parts.uri.query().unwrap_or("").to_string();
     let now = chrono::Utc::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let host = parts
@@ -486,57 +440,29 @@ async fn serve(
         .and_then(|h| h.to_str().ok())
         .unwrap_or("")
         .to_string();
-    let user_agent = parts
-        .headers
-        .get(header::USER_AGENT)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    let mut event = json!({
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": raw_query,
-        "headers": headers,
-        "requestContext": {
-            "accountId": "anonymous",
-            "apiId": id,
-            "domainName": host,
-            "domainPrefix": id,
-            "http": {
-                "method": parts.method.as_str(),
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
-                "userAgent": user_agent,
-            },
-            "requestId": request_id,
-            "routeKey": "$default",
-            "stage": "$default",
-            "time": now.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
-            "timeEpoch": now.timestamp_millis(),
-        },
-        "isBase64Encoded": false,
-    });
-    if !cookies.is_empty() {
-        event["cookies"] = Value::Array(cookies);
-    }
-    if !raw_query.is_empty() {
-        event["queryStringParameters"] = Value::Object(query_map(&raw_query));
-    }
-    if !body.is_empty() {
-        let ct = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|c| c.to_str().ok());
-        match std::str::from_utf8(&body) {
-            Ok(text) if is_text(ct) => event["body"] = json!(text),
-            _ => {
-                event["body"] = json!(base64::engine::general_purpose::STANDARD.encode(&body));
-                event["isBase64Encoded"] = json!(true);
-            }
-        }
-    }
+    let request = crate::gateway::http_request(
+        &parts,
+        path.to_string(),
+        path.to_string(),
+        body.to_vec(),
+        source_ip,
+    );
+    let context = RequestContext {
+        account_id: "anonymous".into(),
+        api_id: id.to_string(),
+        domain_name: host,
+        stage: "$default".into(),
+        request_id: request_id.clone(),
+        time: now.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
+        time_epoch_ms: now.timestamp_millis(),
+        stage_variables: Default::default(),
+    };
+    let route = Matched {
+        route_key: "$default".into(),
+        ..Default::default()
+    };
+    let mut event = event::event_v2(&request, &context, &route, &[], None);
+    event["requestContext"]["domainPrefix"] = json!(id);
 
     let r = FunctionRef {
         name: record.latest.name.clone(),
@@ -596,74 +522,8 @@ async fn serve(
 
 /// Turns a function's result into the URL's response, as AWS infers it.
 fn interpret(payload: &[u8]) -> Response {
-    let value: Value = match serde_json::from_slice(payload) {
-        Ok(v) => v,
-        Err(_) => return plain(StatusCode::BAD_GATEWAY, "Internal Server Error"),
-    };
-    let json_response = |body: Vec<u8>| {
-        let mut r = Response::new(Body::from(body));
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        r
-    };
-    let Some(obj) = value.as_object().filter(|o| o.contains_key("statusCode")) else {
-        return match &value {
-            Value::String(s) => json_response(s.clone().into_bytes()),
-            Value::Null => json_response(Vec::new()),
-            other => json_response(other.to_string().into_bytes()),
-        };
-    };
-    let status = obj
-        .get("statusCode")
-        .and_then(Value::as_u64)
-        .and_then(|s| StatusCode::from_u16(s as u16).ok())
-        .unwrap_or(StatusCode::BAD_GATEWAY);
-    let body = match obj.get("body") {
-        Some(Value::String(s))
-            if obj.get("isBase64Encoded").and_then(Value::as_bool) == Some(true) =>
-        {
-            match base64::engine::general_purpose::STANDARD.decode(s) {
-                Ok(b) => b,
-                Err(_) => return plain(StatusCode::BAD_GATEWAY, "Internal Server Error"),
-            }
-        }
-        Some(Value::String(s)) => s.clone().into_bytes(),
-        Some(Value::Null) | None => Vec::new(),
-        Some(other) => other.to_string().into_bytes(),
-    };
-    let mut resp = Response::new(Body::from(body));
-    *resp.status_mut() = status;
-    put_headers(resp.headers_mut(), obj, "application/json");
-    resp
-}
-
-/// The `headers` and `cookies` of a function's HTTP response (or of a
-/// stream's prelude), and a content type when it names none.
-pub(crate) fn put_headers(h: &mut HeaderMap, obj: &Map<String, Value>, default_type: &'static str) {
-    if let Some(headers) = obj.get("headers").and_then(Value::as_object) {
-        for (k, v) in headers {
-            let text = match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            if let (Ok(name), Ok(value)) = (
-                axum::http::HeaderName::from_bytes(k.as_bytes()),
-                HeaderValue::from_str(&text),
-            ) {
-                h.insert(name, value);
-            }
-        }
-    }
-    if let Some(cookies) = obj.get("cookies").and_then(Value::as_array) {
-        for c in cookies.iter().filter_map(Value::as_str) {
-            if let Ok(v) = HeaderValue::from_str(c) {
-                h.append(header::SET_COOKIE, v);
-            }
-        }
-    }
-    if !h.contains_key(header::CONTENT_TYPE) {
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(default_type));
+    match response::infer_v2(payload) {
+        Ok(r) => crate::gateway::to_response(r),
+        Err(_) => plain(StatusCode::BAD_GATEWAY, "Internal Server Error"),
     }
 }

@@ -48,6 +48,7 @@ async fn start() -> Server {
         deployments: Default::default(),
         async_runner,
         auth: lambdalite_api::auth::Auth::open("us-east-1", "000000000000"),
+        gateway: Default::default(),
     });
     lambdalite_api::start(&state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -100,6 +100,16 @@ pub struct LayerRecord {
     pub last_version: u64,
 }
 
+/// An API Gateway-style API: its definition as it was imported.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ApiRecord {
+    pub id: String,
+    /// The OpenAPI document, as JSON.
+    pub definition: serde_json::Value,
+    pub created: String,
+    pub last_modified: String,
+}
+
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -184,6 +194,15 @@ pub trait Store: Send + Sync {
 
     /// Whether any function version or layer version still uses this code.
     fn code_in_use(&self, code: &CodeRef) -> bool;
+
+    /// Every API, ordered by id.
+    fn apis(&self) -> Vec<Arc<ApiRecord>>;
+    /// One API by id.
+    fn api(&self, id: &str) -> Option<Arc<ApiRecord>>;
+    /// Creates or replaces an API.
+    fn put_api(&self, api: ApiRecord) -> Result<Arc<ApiRecord>, StoreError>;
+    /// Removes an API; `None` when there was none.
+    fn delete_api(&self, id: &str) -> Result<Option<Arc<ApiRecord>>, StoreError>;
 }
 
 /// Where the store keeps its files under the data directory.

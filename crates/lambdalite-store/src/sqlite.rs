@@ -12,7 +12,8 @@ use lambdalite_model::{Alias, LambdaError};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use crate::{
-    io_err, Change, Decide, FunctionPolicy, FunctionRecord, LayerRecord, Store, StoreError,
+    io_err, ApiRecord, Change, Decide, FunctionPolicy, FunctionRecord, LayerRecord, Store,
+    StoreError,
 };
 
 const SCHEMA: &str = "
@@ -59,6 +60,10 @@ CREATE TABLE IF NOT EXISTS function_urls (
     config    TEXT NOT NULL,
     PRIMARY KEY (function, qualifier)
 );
+CREATE TABLE IF NOT EXISTS apis (
+    id     TEXT PRIMARY KEY,
+    config TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS layers (
     name         TEXT PRIMARY KEY,
     last_version INTEGER NOT NULL
@@ -75,6 +80,7 @@ CREATE TABLE IF NOT EXISTS layer_versions (
 struct Cache {
     functions: BTreeMap<String, Arc<FunctionRecord>>,
     layers: BTreeMap<String, Arc<LayerRecord>>,
+    apis: BTreeMap<String, Arc<ApiRecord>>,
 }
 
 /// Metadata in one SQLite file (WAL, synchronous=FULL), read from memory.
@@ -241,6 +247,14 @@ fn load(conn: &Connection) -> Result<Cache, StoreError> {
         }
     }
     cache.layers = layers.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
+
+    let mut stmt = conn.prepare("SELECT id, config FROM apis")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (id, config) = row?;
+        let api: ApiRecord = parse(&id, &config)?;
+        cache.apis.insert(id, Arc::new(api));
+    }
     Ok(cache)
 }
 
@@ -637,6 +651,35 @@ impl Store for SqliteStore {
             .layers
             .insert(name.to_string(), Arc::new(record));
         Ok(Some(removed))
+    }
+
+    fn apis(&self) -> Vec<Arc<ApiRecord>> {
+        self.read().apis.values().cloned().collect()
+    }
+
+    fn api(&self, id: &str) -> Option<Arc<ApiRecord>> {
+        self.read().apis.get(id).cloned()
+    }
+
+    fn put_api(&self, api: ApiRecord) -> Result<Arc<ApiRecord>, StoreError> {
+        let conn = self.lock();
+        conn.execute(
+            "INSERT OR REPLACE INTO apis (id, config) VALUES (?1, ?2)",
+            params![api.id, to_json(&api)],
+        )?;
+        let api = Arc::new(api);
+        self.write().apis.insert(api.id.clone(), api.clone());
+        Ok(api)
+    }
+
+    fn delete_api(&self, id: &str) -> Result<Option<Arc<ApiRecord>>, StoreError> {
+        let conn = self.lock();
+        let Some(current) = self.api(id) else {
+            return Ok(None);
+        };
+        conn.execute("DELETE FROM apis WHERE id = ?1", params![id])?;
+        self.write().apis.remove(id);
+        Ok(Some(current))
     }
 
     fn code_in_use(&self, code: &CodeRef) -> bool {

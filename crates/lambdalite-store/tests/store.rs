@@ -105,3 +105,32 @@ fn concurrent_creates_have_one_winner() {
     assert_eq!(wins, 1);
     assert_eq!(store.list().len(), 1);
 }
+
+#[test]
+fn apis_survive_reopening() {
+    use lambdalite_store::ApiRecord;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lambdalite.db");
+    let api = |id: &str, title: &str| ApiRecord {
+        id: id.into(),
+        definition: serde_json::json!({"openapi": "3.0.1", "info": {"title": title}}),
+        created: "2026-11-26T13:47:05.123+0000".into(),
+        last_modified: "2026-11-26T13:47:05.123+0000".into(),
+    };
+    {
+        let store = SqliteStore::open(&db).unwrap();
+        store.put_api(api("one", "first")).unwrap();
+        store.put_api(api("two", "second")).unwrap();
+        store.put_api(api("one", "replaced")).unwrap();
+        assert!(store.delete_api("two").unwrap().is_some());
+        assert!(store.delete_api("two").unwrap().is_none());
+    }
+    let store = SqliteStore::open(&db).unwrap();
+    let ids: Vec<_> = store.apis().iter().map(|a| a.id.clone()).collect();
+    assert_eq!(ids, ["one"]);
+    assert_eq!(
+        store.api("one").unwrap().definition["info"]["title"],
+        "replaced"
+    );
+    assert!(store.api("two").is_none());
+}

@@ -87,6 +87,11 @@ pub struct ServeArgs {
     /// reaches it do anything.
     #[arg(long, env = "LAMBDALITE_ALLOW_UNAUTHENTICATED")]
     allow_unauthenticated: bool,
+    /// API definitions to import at start (docs/gateway.md): a file, or a
+    /// folder of .json, .yaml and .yml files; each API's id is its file's
+    /// name. May be given more than once.
+    #[arg(long = "apis", env = "LAMBDALITE_APIS", value_delimiter = ',')]
+    apis: Vec<PathBuf>,
 }
 
 fn parse_sandbox(s: &str) -> Result<SandboxKind, String> {
@@ -265,8 +270,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         deployments: Default::default(),
         async_runner,
         auth,
+        gateway: Default::default(),
     });
     lambdalite_api::start(&state);
+    for path in &args.apis {
+        let ids = lambdalite_api::gateway::import_path(&state, path)
+            .await
+            .map_err(|e| anyhow::anyhow!("importing APIs (--apis): {e}"))?;
+        tracing::info!(path = %path.display(), apis = ?ids, "APIs imported");
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
@@ -279,10 +291,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, lambdalite_api::app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving")?;
+    axum::serve(
+        listener,
+        lambdalite_api::app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving")?;
     invoker.shutdown();
     tracing::info!("stopped");
     Ok(())
