@@ -306,15 +306,38 @@ fn url_request(req: &Request) -> Option<(String, String)> {
     Some((id.to_ascii_lowercase(), path))
 }
 
+/// Which function a URL id was last found on. Entries are hints, checked
+/// against the function's record at every use, so a deleted or moved URL
+/// can never be served from here; they only spare the scan.
+static URL_HINTS: std::sync::LazyLock<
+    std::sync::RwLock<std::collections::HashMap<String, String>>,
+> = std::sync::LazyLock::new(Default::default);
+
 fn find_url(
     state: &AppState,
     id: &str,
 ) -> Option<(Arc<FunctionRecord>, String, FunctionUrlConfig)> {
-    state.store.list().into_iter().find_map(|f| {
+    let on = |f: Arc<FunctionRecord>| {
         let (q, c) = f.urls.iter().find(|(_, c)| c.url_id == id)?;
         let (q, c) = (q.clone(), c.clone());
         Some((f, q, c))
-    })
+    };
+    let hint = URL_HINTS
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(id)
+        .cloned();
+    if let Some(found) = hint.and_then(|name| state.store.get(&name)).and_then(on) {
+        return Some(found);
+    }
+    let found = state.store.list().into_iter().find_map(on)?;
+    let mut hints = URL_HINTS.write().unwrap_or_else(|e| e.into_inner());
+    // Only URLs that existed are added; bounded all the same.
+    if hints.len() > 100_000 {
+        hints.clear();
+    }
+    hints.insert(id.to_string(), found.0.latest.name.clone());
+    Some(found)
 }
 
 /// Serves function URL requests; everything else goes on to the API.

@@ -183,6 +183,47 @@ fn fmt_us(us: f64) -> String {
     }
 }
 
+/// Requests per second to `url` from 32 concurrent clients, after half a
+/// second of warm-up.
+async fn throughput_of(
+    http: &Arc<reqwest::Client>,
+    url: &str,
+    seconds: u64,
+) -> anyhow::Result<f64> {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let warmup_until = Instant::now() + Duration::from_millis(500);
+    let mut tasks = Vec::new();
+    for _ in 0..32 {
+        let http = http.clone();
+        let u = url.to_string();
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            let mut measured_from = None;
+            while Instant::now() < deadline {
+                invoke(&http, &u, PAYLOAD).await?;
+                if Instant::now() >= warmup_until {
+                    measured_from.get_or_insert_with(Instant::now);
+                    n += 1;
+                }
+            }
+            anyhow::Ok((n, measured_from))
+        }));
+    }
+    let mut total = 0u64;
+    let mut start = deadline;
+    for t in tasks {
+        let (n, from) = t.await??;
+        total += n;
+        if let Some(f) = from {
+            start = start.min(f);
+        }
+    }
+    Ok(total as f64 / deadline.duration_since(start).as_secs_f64())
+}
+
+/// The event the warm and throughput rows send.
+const PAYLOAD: &[u8] = br#"{"hello":"world"}"#;
+
 /// The pause before each measured cold start.
 const COLD_START_GAP: Duration = Duration::from_millis(150);
 
@@ -611,7 +652,6 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     )
     .await?;
     let url = |f: &str| format!("{base}/2015-03-31/functions/{f}/invocations");
-    const PAYLOAD: &[u8] = br#"{"hello":"world"}"#;
 
     // Loopback floor, with the same client.
     let floor = floor_server().await?;
@@ -653,37 +693,36 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         warm_other.push(stats(samples));
     }
 
-    // Throughput at concurrency 32.
+    // The same function through a function URL (an HTTP request becomes a
+    // payload 2.0 event; the echoed event becomes a 200 JSON body).
+    let r = http
+        .post(format!("{base}/2021-10-31/functions/bench-rust/url"))
+        .json(&serde_json::json!({ "AuthType": "NONE" }))
+        .send()
+        .await?;
+    let created: serde_json::Value = r.json().await?;
+    let url_id = created["FunctionUrl"]
+        .as_str()
+        .and_then(|u| u.split("//").nth(1))
+        .and_then(|h| h.split('.').next())
+        .context("the function URL's id")?
+        .to_string();
+    let function_url = format!("{base}/_lambdalite/url/{url_id}/");
+    for _ in 0..200 {
+        invoke(&http, &function_url, PAYLOAD).await?;
+    }
+    let mut samples = Vec::new();
+    for _ in 0..args.warm {
+        let t = Instant::now();
+        invoke(&http, &function_url, PAYLOAD).await?;
+        samples.push(t.elapsed());
+    }
+    let warm_url = stats(samples);
+
+    // Throughput at concurrency 32, by Invoke and by the function URL.
     let http = Arc::new(http);
-    let deadline = Instant::now() + Duration::from_secs(args.seconds);
-    let warmup_until = Instant::now() + Duration::from_millis(500);
-    let mut tasks = Vec::new();
-    for _ in 0..32 {
-        let http = http.clone();
-        let u = rust_url.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut n = 0u64;
-            let mut measured_from = None;
-            while Instant::now() < deadline {
-                invoke(&http, &u, PAYLOAD).await?;
-                if Instant::now() >= warmup_until {
-                    measured_from.get_or_insert_with(Instant::now);
-                    n += 1;
-                }
-            }
-            anyhow::Ok((n, measured_from))
-        }));
-    }
-    let mut total = 0u64;
-    let mut start = deadline;
-    for t in tasks {
-        let (n, from) = t.await??;
-        total += n;
-        if let Some(f) = from {
-            start = start.min(f);
-        }
-    }
-    let throughput = total as f64 / deadline.duration_since(start).as_secs_f64();
+    let throughput = throughput_of(&http, &rust_url, args.seconds).await?;
+    let url_throughput = throughput_of(&http, &function_url, args.seconds).await?;
 
     // Cold starts: each configuration change retires the environments, so
     // the next invoke starts a new one.
@@ -785,6 +824,11 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         fmt_us(warm_rust.p50),
         fmt_us(warm_rust.p99)
     );
+    println!(
+        "| warm request through a function URL, provided (Rust echo), concurrency 1 | {} | {} |",
+        fmt_us(warm_url.p50),
+        fmt_us(warm_url.p99)
+    );
     for (name, s) in ["python3.11 echo", "nodejs20.x echo"]
         .iter()
         .zip(&warm_other)
@@ -846,6 +890,10 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     );
     println!(
         "\nThroughput, provided (Rust echo), concurrency 32: {throughput:.0} invokes/s over {} s",
+        args.seconds
+    );
+    println!(
+        "Throughput through a function URL, provided (Rust echo), concurrency 32: {url_throughput:.0} requests/s over {} s",
         args.seconds
     );
     println!(
