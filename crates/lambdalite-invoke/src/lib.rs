@@ -55,7 +55,7 @@ pub struct InvokerSettings {
     pub memory_reserve_mb: u64,
     /// Added to every environment's variables, before the function's own.
     pub extra_env: Option<ExtraEnv>,
-    /// Python and node runtimes kept started ahead of need, per kind in
+    /// Python, node and provided environments kept started ahead of need, per kind in
     /// use (0: none); see `prewarm`.
     pub prewarm: usize,
 }

@@ -29,6 +29,10 @@ pub struct BenchArgs {
     /// Cold starts measured per runtime.
     #[arg(long, default_value_t = 30)]
     cold: usize,
+    /// Milliseconds between cold starts: cold starts arrive apart in use,
+    /// and the server starts runtimes ahead of need meanwhile.
+    #[arg(long, default_value_t = 150)]
+    cold_gap_ms: u64,
     /// Python interpreter timed for the bare start.
     #[arg(long, default_value = "/usr/bin/python3.11")]
     python: PathBuf,
@@ -224,9 +228,6 @@ async fn throughput_of(
 /// The event the warm and throughput rows send.
 const PAYLOAD: &[u8] = br#"{"hello":"world"}"#;
 
-/// The pause before each measured cold start.
-const COLD_START_GAP: Duration = Duration::from_millis(150);
-
 /// Cold starts of each function: each configuration change retires the
 /// function's environments, so the next invoke starts a new one.
 async fn cold_starts(
@@ -234,6 +235,7 @@ async fn cold_starts(
     base: &str,
     fns: &[&str],
     n: usize,
+    gap: Duration,
 ) -> anyhow::Result<Vec<Stats>> {
     let mut out = Vec::new();
     for f in fns {
@@ -242,7 +244,7 @@ async fn cold_starts(
         for i in 0..n {
             // Cold starts arrive apart, as they do in use: time for the
             // server to start a runtime ahead of the next one.
-            tokio::time::sleep(COLD_START_GAP).await;
+            tokio::time::sleep(gap).await;
             let r = http
                 .put(format!("{base}/2015-03-31/functions/{f}/configuration"))
                 .json(&serde_json::json!({ "Description": format!("cold {i}") }))
@@ -727,7 +729,8 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     // Cold starts: each configuration change retires the environments, so
     // the next invoke starts a new one.
     let fns = ["bench-rust", "bench-python", "bench-node"];
-    let cold = cold_starts(&http, &base, &fns, args.cold).await?;
+    let gap = Duration::from_millis(args.cold_gap_ms);
+    let cold = cold_starts(&http, &base, &fns, args.cold, gap).await?;
     // The same without a network of their own (loopback only).
     let none_env = serde_json::json!({ "Variables": { "LAMBDALITE_NETWORK": "none" } });
     for (f, runtime, handler, zip) in [
@@ -748,7 +751,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     }
     let nonet: Vec<String> = fns.iter().map(|f| format!("{f}-nonet")).collect();
     let nonet: Vec<&str> = nonet.iter().map(String::as_str).collect();
-    let cold_nonet = cold_starts(&http, &base, &nonet, args.cold).await?;
+    let cold_nonet = cold_starts(&http, &base, &nonet, args.cold, gap).await?;
     // And as plain processes, from a second server.
     let plain_server = start_server(&["--sandbox", "none"])?;
     let plain_base = plain_server.base.clone();
@@ -759,7 +762,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     ] {
         create(&http, &plain_base, f, runtime, handler, zip).await?;
     }
-    let cold_plain = cold_starts(&http, &plain_base, &fns, args.cold).await?;
+    let cold_plain = cold_starts(&http, &plain_base, &fns, args.cold, gap).await?;
     drop(plain_server);
     // And sandboxed but started from scratch (no runtime started ahead).
     let scratch_server = start_server(&["--cpu-scale", "0", "--prewarm", "0"])?;
@@ -771,7 +774,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     ] {
         create(&http, &scratch_base, f, runtime, handler, zip).await?;
     }
-    let cold_scratch = cold_starts(&http, &scratch_base, &fns, args.cold).await?;
+    let cold_scratch = cold_starts(&http, &scratch_base, &fns, args.cold, gap).await?;
     drop(scratch_server);
     // Memory per idle warm environment.
     let hold_py = zip_of(&[(

@@ -38,7 +38,7 @@ pub struct ServeArgs {
     /// Seconds an idle execution environment is kept warm before it is reaped.
     #[arg(long, env = "LAMBDALITE_KEEP_WARM", default_value_t = 600)]
     keep_warm: u64,
-    /// Python and node runtimes kept started ahead of need, per kind in use
+    /// Python, node and provided environments kept started ahead of need, per kind in use
     /// (interpreter, memory, /tmp size, network), so that a cold start only
     /// loads the function; 0 starts every environment from scratch. Needs
     /// the namespace sandbox.
