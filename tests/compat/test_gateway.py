@@ -776,3 +776,89 @@ def test_websocket_connections_api(server, wsapi):
         assert rc["disconnectStatusCode"] == 1000
     finally:
         ws2.close()
+
+
+# A chat: the function keeps the room's connections and, on each message,
+# pushes it to every other member through the management API, as AWS's
+# sample chat does (with the endpoint of lambdalite's listener).
+CHAT_HANDLER = """import json, os, urllib.request
+members = []
+def push(rc, cid, data):
+    url = '%s/_lambdalite/execute-api/%s/%s/@connections/%s' % (
+        os.environ['AWS_ENDPOINT_URL_LAMBDA'], rc['apiId'], rc['stage'], cid)
+    req = urllib.request.Request(url, data=data.encode(), method='POST')
+    try:
+        urllib.request.urlopen(req, timeout=10).read()
+    except urllib.error.HTTPError as e:
+        if e.code != 410:
+            raise
+        members.remove(cid)
+def handler(event, context):
+    rc = event['requestContext']
+    if rc['routeKey'] == '$connect':
+        members.append(rc['connectionId'])
+    elif rc['routeKey'] == '$disconnect':
+        if rc['connectionId'] in members:
+            members.remove(rc['connectionId'])
+    elif rc['routeKey'] == 'sendmessage':
+        text = json.loads(event['body'])['data']
+        for cid in list(members):
+            if cid != rc['connectionId']:
+                push(rc, cid, text)
+    return {'statusCode': 200}
+"""
+
+
+@pytest.fixture
+def reachable_server():
+    """A server functions can reach (it listens beyond loopback)."""
+    d = tempfile.mkdtemp(prefix="lambdalite-test-")
+    s = Server(d, extra_env={"LAMBDALITE_ALLOW_UNAUTHENTICATED": "true"}, listen_host="0.0.0.0").start()
+    yield s
+    s.stop()
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def test_websocket_chat(reachable_server):
+    server = reachable_server
+    lam = server.client()
+    fn = unique("chat")
+    create(lam, fn, zip_bytes=make_zip({"app.py": CHAT_HANDLER}), Timeout=30)
+    route = {"x-amazon-apigateway-any-method": {"x-amazon-apigateway-integration": integration(arn(fn))}}
+    definition = {
+        "openapi": "3.0.1",
+        "info": {"title": "chat"},
+        "x-amazon-apigateway-route-selection-expression": "$request.body.action",
+        "x-lambdalite": {"protocol": "WEBSOCKET", "stages": {"production": {}}},
+        "paths": {"$connect": route, "$disconnect": route, "sendmessage": route},
+    }
+    api_id = unique("chat").lower()
+    status, _, body = put_api(server, api_id, definition)
+    assert status == 201, body
+    # Members join one after another, so one warm environment keeps the room.
+    alice = websocket_client(server, api_id)
+    bob = websocket_client(server, api_id)
+    carol = websocket_client(server, api_id)
+    try:
+        alice.send(json.dumps({"action": "sendmessage", "data": "hello from alice"}))
+        assert bob.recv() == "hello from alice"
+        assert carol.recv() == "hello from alice"
+        carol.close()
+        bob.send(json.dumps({"action": "sendmessage", "data": "bob here"}))
+        assert alice.recv() == "bob here"
+    finally:
+        for ws in (alice, bob, carol):
+            ws.close()
+
+
+def websocket_client(server, api_id):
+    ws = ws_connect_stage(server, api_id, "production")
+    time.sleep(0.2)
+    return ws
+
+
+def ws_connect_stage(server, api_id, stage):
+    import websocket
+
+    url = f"ws://127.0.0.1:{server.port}/_lambdalite/execute-api/{api_id}/{stage}"
+    return websocket.create_connection(url, timeout=30)
