@@ -308,7 +308,10 @@ impl Reader {
                 Some(Some(p)) if p == "WEBSOCKET" => protocol = Protocol::WebSocket,
                 Some(_) => self.err("x-lambdalite.protocol must be REST, HTTP or WEBSOCKET"),
             }
-            let expr = ext.get("routeSelectionExpression");
+            // AWS's own spelling, at the top of the document, works too.
+            let expr = ext
+                .get("routeSelectionExpression")
+                .or_else(|| doc.get(ROUTE_SELECTION));
             if expr.is_some() && protocol != Protocol::WebSocket {
                 self.err("x-lambdalite.routeSelectionExpression is for WebSocket APIs");
             }
@@ -933,7 +936,9 @@ pub fn parse_api(doc: &Value) -> Result<Api, DefinitionError> {
 }
 
 /// The AWS extensions lambdalite applies at the top of a document.
-const DOCUMENT_EXTENSIONS: &[&str] = &["x-amazon-apigateway-binary-media-types"];
+const ROUTE_SELECTION: &str = "x-amazon-apigateway-route-selection-expression";
+
+const DOCUMENT_EXTENSIONS: &[&str] = &["x-amazon-apigateway-binary-media-types", ROUTE_SELECTION];
 /// ... and in an operation.
 const OPERATION_EXTENSIONS: &[&str] = &["x-amazon-apigateway-integration"];
 
