@@ -110,3 +110,38 @@ def test_provided_bootstrap_gets_exactly_its_variables(lam):
         assert "line" not in env  # nothing of the waiting shell leaks
         outs.append(env)
     assert len({o["AWS_LAMBDA_LOG_STREAM_NAME"] for o in outs}) == 3
+
+
+def children(pid):
+    import glob
+
+    out = []
+    for f in glob.glob(f"/proc/{pid}/task/*/children"):
+        out += open(f).read().split()
+    return out
+
+
+def test_runtimes_started_ahead_are_reaped_like_idle_environments(tmp_path):
+    import time
+
+    from conftest import Server
+
+    s = Server(str(tmp_path), extra_env={"LAMBDALITE_KEEP_WARM": "2"}).start()
+    try:
+        lam = s.client()
+        name = unique("prewarm-reap")
+        create(lam, name, zip_bytes=make_zip({"app.py": PY}))
+        run(lam, name, {})
+        # The function's environment and one started ahead of the next.
+        for _ in range(100):
+            if len(children(s.proc.pid)) >= 2:
+                break
+            time.sleep(0.05)
+        assert len(children(s.proc.pid)) >= 2
+        for _ in range(100):
+            if not children(s.proc.pid):
+                break
+            time.sleep(0.1)
+        assert children(s.proc.pid) == []
+    finally:
+        s.stop()

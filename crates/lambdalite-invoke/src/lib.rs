@@ -323,6 +323,7 @@ impl Invoker {
     /// Kills environments idle for longer than the keep-warm time.
     fn reap_idle(&self) {
         let keep = self.settings.keep_warm;
+        self.prewarmed.reap(keep);
         let pools: Vec<Arc<Pool>> = lock(&self.pools).values().cloned().collect();
         for pool in pools {
             let expired: Vec<Environment> = {

@@ -135,6 +135,8 @@ pub(crate) struct Prewarmed {
     /// Its stdin, where the assignment goes.
     assign: std::io::PipeWriter,
     lang: Lang,
+    /// When it became ready.
+    since: std::time::Instant,
 }
 
 /// A word the shell reads as exactly `s`.
@@ -256,6 +258,7 @@ pub(crate) async fn start(
         output,
         assign,
         lang: kind.lang,
+        since: std::time::Instant::now(),
     })
 }
 
@@ -305,17 +308,33 @@ impl Stock {
         }
     }
 
+    /// Ends the environments that waited longer than `keep` (a kind no
+    /// longer in use is then started again only when next needed).
+    pub(crate) fn reap(&self, keep: std::time::Duration) {
+        let mut expired = Vec::new();
+        for list in lock(&self.ready).values_mut() {
+            let (old, fresh): (Vec<_>, Vec<_>) = std::mem::take(list)
+                .into_iter()
+                .partition(|p| p.since.elapsed() > keep);
+            *list = fresh;
+            expired.extend(old);
+        }
+        lock(&self.ready).retain(|_, list| !list.is_empty());
+        expired.into_iter().for_each(end);
+    }
+
     /// Ends every waiting environment.
     pub(crate) fn clear(&self) {
-        for (_, list) in lock(&self.ready).drain() {
-            for mut p in list {
-                p.process.kill();
-                tokio::spawn(async move {
-                    let _ = p.process.wait().await;
-                });
-            }
-        }
+        let all: Vec<Prewarmed> = lock(&self.ready).drain().flat_map(|(_, l)| l).collect();
+        all.into_iter().for_each(end);
     }
+}
+
+fn end(mut p: Prewarmed) {
+    p.process.kill();
+    tokio::spawn(async move {
+        let _ = p.process.wait().await;
+    });
 }
 
 #[cfg(test)]
