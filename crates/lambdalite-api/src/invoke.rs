@@ -18,7 +18,7 @@ use crate::extract::{read_body, QueryParams};
 use crate::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum InvocationType {
+pub(crate) enum InvocationType {
     RequestResponse,
     Event,
     DryRun,
@@ -28,19 +28,66 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-fn invocation_type(headers: &HeaderMap) -> Result<InvocationType, LambdaError> {
+/// `X-Amz-Invocation-Type`; a streamed invocation can't be `Event`.
+fn invocation_type(headers: &HeaderMap, streamed: bool) -> Result<InvocationType, LambdaError> {
+    let allowed = if streamed {
+        "[RequestResponse, DryRun]"
+    } else {
+        "[Event, RequestResponse, DryRun]"
+    };
     match header(headers, "X-Amz-Invocation-Type") {
         None | Some("RequestResponse") => Ok(InvocationType::RequestResponse),
-        Some("Event") => Ok(InvocationType::Event),
+        Some("Event") if !streamed => Ok(InvocationType::Event),
         Some("DryRun") => Ok(InvocationType::DryRun),
         Some(other) => Err(LambdaError::Validation(vec![format!(
             "Value '{other}' at 'invocationType' failed to satisfy constraint: \
-             Member must satisfy enum value set: [Event, RequestResponse, DryRun]"
+             Member must satisfy enum value set: {allowed}"
         )])),
     }
 }
 
-pub(crate) fn wants_tail(headers: &HeaderMap) -> Result<bool, LambdaError> {
+/// An invoke request, checked in AWS's order.
+pub(crate) struct Parsed {
+    pub r: FunctionRef,
+    pub kind: InvocationType,
+    pub tail: bool,
+    pub config: Arc<FunctionConfig>,
+    pub client_context: Option<String>,
+    pub payload: Bytes,
+}
+
+/// Reads and checks an Invoke or InvokeWithResponseStream request.
+pub(crate) async fn parse(
+    state: &AppState,
+    name: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: Body,
+    operation: &str,
+) -> ApiResult<Parsed> {
+    let q = QueryParams::parse(query);
+    let r = state.resolve(name, &q, NameShape::Namespaced)?;
+    let kind = invocation_type(headers, operation == "InvokeWithResponseStream")?;
+    let tail = wants_tail(headers)?;
+    let limit = match kind {
+        InvocationType::Event => limits::ASYNC_PAYLOAD_MAX_BYTES,
+        InvocationType::RequestResponse | InvocationType::DryRun => limits::SYNC_PAYLOAD_MAX_BYTES,
+    };
+    let body = read_body(body, limit, operation).await?;
+    let config = state.version_to_run(&r)?;
+    let client_context = client_context(headers)?;
+    let payload = check_payload(body)?;
+    Ok(Parsed {
+        r,
+        kind,
+        tail,
+        config,
+        client_context,
+        payload,
+    })
+}
+
+fn wants_tail(headers: &HeaderMap) -> Result<bool, LambdaError> {
     match header(headers, "X-Amz-Log-Type") {
         None | Some("None") => Ok(false),
         Some("Tail") => Ok(true),
@@ -52,7 +99,7 @@ pub(crate) fn wants_tail(headers: &HeaderMap) -> Result<bool, LambdaError> {
 }
 
 /// Decodes `X-Amz-Client-Context` (base64 of a JSON object, ≤ 3,583 bytes).
-pub(crate) fn client_context(headers: &HeaderMap) -> Result<Option<String>, LambdaError> {
+fn client_context(headers: &HeaderMap) -> Result<Option<String>, LambdaError> {
     let Some(raw) = header(headers, "X-Amz-Client-Context") else {
         return Ok(None);
     };
@@ -77,7 +124,7 @@ pub(crate) fn client_context(headers: &HeaderMap) -> Result<Option<String>, Lamb
 }
 
 /// An invoke payload must be JSON; an empty one is `{}`.
-pub(crate) fn check_payload(body: Bytes) -> Result<Bytes, LambdaError> {
+fn check_payload(body: Bytes) -> Result<Bytes, LambdaError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Bytes::from_static(b"{}"));
     }
@@ -142,18 +189,22 @@ pub async fn invoke(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
-    let q = QueryParams::parse(query.as_deref());
-    let r = state.resolve(&name, &q, NameShape::Namespaced)?;
-    let kind = invocation_type(&headers)?;
-    let tail = wants_tail(&headers)?;
-    let limit = match kind {
-        InvocationType::Event => limits::ASYNC_PAYLOAD_MAX_BYTES,
-        InvocationType::RequestResponse | InvocationType::DryRun => limits::SYNC_PAYLOAD_MAX_BYTES,
-    };
-    let body = read_body(body, limit, "InvokeFunction").await?;
-    let config = state.version_to_run(&r)?;
-    let ctx = client_context(&headers)?;
-    let payload = check_payload(body)?;
+    let Parsed {
+        r,
+        kind,
+        tail,
+        config,
+        client_context: ctx,
+        payload,
+    } = parse(
+        &state,
+        &name,
+        query.as_deref(),
+        &headers,
+        body,
+        "InvokeFunction",
+    )
+    .await?;
     match kind {
         InvocationType::DryRun => {
             state.invoker.check_runtime(config.runtime.as_deref())?;

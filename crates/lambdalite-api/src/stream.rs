@@ -13,15 +13,12 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use bytes::{BufMut, Bytes, BytesMut};
 use lambdalite_invoke::{InvokeError, InvokeRequest, InvokeResult, StreamPart};
-use lambdalite_model::arn::NameShape;
-use lambdalite_model::{limits, LambdaError};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::error::ApiResult;
-use crate::extract::{read_body, QueryParams};
-use crate::invoke::{check_payload, client_context, invoked_arn, wants_tail};
+use crate::invoke::{invoked_arn, parse, InvocationType, Parsed};
 use crate::AppState;
 
 /// How many parts may wait between a function and a slow reader before the
@@ -265,20 +262,6 @@ fn invoke_complete(result: &Result<InvokeResult, InvokeError>) -> Bytes {
     )
 }
 
-fn invocation_type(headers: &HeaderMap) -> Result<bool, LambdaError> {
-    match headers
-        .get("X-Amz-Invocation-Type")
-        .and_then(|v| v.to_str().ok())
-    {
-        None | Some("RequestResponse") => Ok(false),
-        Some("DryRun") => Ok(true),
-        Some(other) => Err(LambdaError::Validation(vec![format!(
-            "Value '{other}' at 'invocationType' failed to satisfy constraint: \
-             Member must satisfy enum value set: [RequestResponse, DryRun]"
-        )])),
-    }
-}
-
 /// `POST /2021-11-15/functions/{name}/response-streaming-invocations`.
 pub async fn invoke_with_response_stream(
     State(state): State<Arc<AppState>>,
@@ -287,20 +270,23 @@ pub async fn invoke_with_response_stream(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
-    let q = QueryParams::parse(query.as_deref());
-    let r = state.resolve(&name, &q, NameShape::Namespaced)?;
-    let dry_run = invocation_type(&headers)?;
-    let tail = wants_tail(&headers)?;
-    let body = read_body(
+    let Parsed {
+        r,
+        kind,
+        tail,
+        config,
+        client_context,
+        payload,
+    } = parse(
+        &state,
+        &name,
+        query.as_deref(),
+        &headers,
         body,
-        limits::SYNC_PAYLOAD_MAX_BYTES,
         "InvokeWithResponseStream",
     )
     .await?;
-    let config = state.version_to_run(&r)?;
-    let ctx = client_context(&headers)?;
-    let payload = check_payload(body)?;
-    if dry_run {
+    if kind == InvocationType::DryRun {
         state.invoker.check_runtime(config.runtime.as_deref())?;
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
@@ -309,7 +295,7 @@ pub async fn invoke_with_response_stream(
         config,
         invoked_arn: invoked_arn(&state, &r),
         payload,
-        client_context: ctx,
+        client_context,
         tail,
         stream: None,
     };
