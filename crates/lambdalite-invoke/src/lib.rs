@@ -571,7 +571,6 @@ impl Invoker {
         }
     }
 
-    /// Kills every environment (at shutdown).
     /// A new on-demand environment: a pre-started runtime of the
     /// function's kind if one is ready, else one started now; and the kind
     /// whose stock to top up once the environment's first invocation ends.
@@ -616,6 +615,7 @@ impl Invoker {
         }
     }
 
+    /// Kills every environment (at shutdown).
     pub fn shutdown(&self) {
         self.prewarmed.clear();
         let pools: Vec<Arc<Pool>> = lock(&self.pools).drain().map(|(_, p)| p).collect();
