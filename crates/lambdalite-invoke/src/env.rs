@@ -2,7 +2,7 @@
 //! log, used by one invocation at a time.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -11,7 +11,7 @@ use lambdalite_runtime_api::{Invocation, Outcome, RuntimeApi, RuntimeEvent};
 use tokio::sync::oneshot;
 
 use crate::logs::{EnvLog, LogWriter};
-use crate::sandbox::{LaunchSpec, NetworkMode, Process, SandboxError};
+use crate::sandbox::{LaunchSpec, NetworkMode, Process, SandboxError, View};
 use crate::{ms_since, InvokeError, InvokeRequest, InvokeResult, InvokerSettings};
 
 /// How long a runtime may take to initialise before its first `/next`.
@@ -70,6 +70,53 @@ pub(crate) fn program_for(
     }
 }
 
+/// The merged layers of a function, if it has any.
+pub(crate) fn layers_dir(settings: &InvokerSettings, config: &FunctionConfig) -> Option<PathBuf> {
+    (!config.layers.is_empty()).then(|| {
+        settings
+            .opt_root
+            .join(lambdalite_model::layer::merged_key(&config.layers))
+    })
+}
+
+/// Where a custom runtime's bootstrap comes from.
+pub(crate) enum BootstrapIn {
+    InCode,
+    InLayers,
+}
+use BootstrapIn::{InCode, InLayers};
+
+/// A custom runtime's bootstrap on the host: the code's, else a layer's.
+pub(crate) fn find_bootstrap(
+    code: &Path,
+    opt_dir: Option<&Path>,
+) -> Option<(BootstrapIn, PathBuf)> {
+    let in_code = code.join("bootstrap");
+    if in_code.is_file() {
+        return Some((InCode, in_code));
+    }
+    let in_layers = opt_dir?.join("bootstrap");
+    in_layers.is_file().then_some((InLayers, in_layers))
+}
+
+/// The variables a process reads when it starts (the dynamic loader, the
+/// C library), as the sandbox's view places code and layers.
+pub(crate) fn process_env(view: &View) -> [(String, String); 4] {
+    let (root, opt) = (view.task_root.display(), view.opt.display());
+    [
+        ("TZ".into(), ":UTC".into()),
+        ("LANG".into(), "en_US.UTF-8".into()),
+        (
+            "PATH".into(),
+            format!("/usr/local/bin:/usr/bin/:/bin:{opt}/bin"),
+        ),
+        (
+            "LD_LIBRARY_PATH".into(),
+            format!("/lib64:/usr/lib64:{root}:{root}/lib:{opt}/lib"),
+        ),
+    ]
+}
+
 /// What starts an environment, with paths as the sandbox shows them, and
 /// whether a custom runtime's bootstrap exists.
 fn launch_spec(
@@ -80,11 +127,7 @@ fn launch_spec(
     init_type: &str,
 ) -> Result<(LaunchSpec, bool), InvokeError> {
     let code = settings.code_root.join(&config.code.sha256_hex);
-    let opt_dir = (!config.layers.is_empty()).then(|| {
-        settings
-            .opt_root
-            .join(lambdalite_model::layer::merged_key(&config.layers))
-    });
+    let opt_dir = layers_dir(settings, config);
     let (interpreter, _) = program_for(settings, config.runtime.as_deref(), Some(&code))?;
     let runtime = config.runtime.clone().unwrap_or_default();
     let family = Runtime::parse(&runtime).map(|r| r.family());
@@ -112,17 +155,13 @@ fn launch_spec(
             vec![dir.join("bootstrap.mjs").into_os_string()],
         ),
         _ => {
-            // A custom runtime's bootstrap: the code's, else a layer's.
-            let program = if code.join("bootstrap").is_file() {
-                view.task_root.join("bootstrap")
-            } else if opt_dir
-                .as_ref()
-                .is_some_and(|o| o.join("bootstrap").is_file())
-            {
-                view.opt.join("bootstrap")
-            } else {
-                entrypoint_found = false;
-                view.task_root.join("bootstrap")
+            let program = match find_bootstrap(&code, opt_dir.as_deref()) {
+                Some((InCode, _)) => view.task_root.join("bootstrap"),
+                Some((InLayers, _)) => view.opt.join("bootstrap"),
+                None => {
+                    entrypoint_found = false;
+                    view.task_root.join("bootstrap")
+                }
             };
             (program, Vec::new())
         }
@@ -154,17 +193,8 @@ fn launch_spec(
         ("AWS_LAMBDA_LOG_GROUP_NAME".into(), config.log_group()),
         ("AWS_LAMBDA_LOG_STREAM_NAME".into(), log_stream.into()),
         ("AWS_LAMBDA_INITIALIZATION_TYPE".into(), init_type.into()),
-        ("TZ".into(), ":UTC".into()),
-        ("LANG".into(), "en_US.UTF-8".into()),
-        (
-            "PATH".into(),
-            format!("/usr/local/bin:/usr/bin/:/bin:{opt}/bin"),
-        ),
-        (
-            "LD_LIBRARY_PATH".into(),
-            format!("/lib64:/usr/lib64:{root}:{root}/lib:{opt}/lib"),
-        ),
     ];
+    env.extend(process_env(&view));
     match family {
         Some(RuntimeFamily::Node { major }) => env.push((
             "NODE_PATH".into(),

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use lambdalite_model::{FunctionConfig, Runtime, RuntimeFamily};
 use lambdalite_runtime_api::RuntimeApi;
 
-use crate::env::{network_mode, program_for};
+use crate::env::{find_bootstrap, layers_dir, network_mode, process_env, program_for};
 use crate::sandbox::{LaunchSpec, NetworkMode, Process};
 use crate::{runtimes, InvokeError, InvokerSettings};
 
@@ -88,20 +88,8 @@ impl Kind {
                 return None;
             }
             let code = settings.code_root.join(&config.code.sha256_hex);
-            let in_opt = || {
-                (!config.layers.is_empty()).then(|| {
-                    settings
-                        .opt_root
-                        .join(lambdalite_model::layer::merged_key(&config.layers))
-                        .join("bootstrap")
-                })
-            };
-            let bootstrap = code.join("bootstrap");
-            let found = if bootstrap.is_file() {
-                execable(&bootstrap)
-            } else {
-                in_opt().is_some_and(|b| execable(&b))
-            };
+            let found = find_bootstrap(&code, layers_dir(settings, config).as_deref())
+                .is_some_and(|(_, b)| execable(&b));
             if !found || !Path::new(SHELL).exists() {
                 return None;
             }
@@ -200,19 +188,8 @@ pub(crate) async fn start(
         .sandbox
         .view(Path::new(""), host_runtime_dir.as_deref(), None);
     let runtime_dir = view.runtime_dir.clone().unwrap_or_default();
-    let (root, opt) = (view.task_root.display(), view.opt.display());
-    let mut env = vec![
-        (
-            "PATH".to_string(),
-            format!("/usr/local/bin:/usr/bin/:/bin:{opt}/bin"),
-        ),
-        (
-            "LD_LIBRARY_PATH".to_string(),
-            format!("/lib64:/usr/lib64:{root}:{root}/lib:{opt}/lib"),
-        ),
-        ("TZ".to_string(), ":UTC".to_string()),
-        ("LANG".to_string(), "en_US.UTF-8".to_string()),
-    ];
+    // What the interpreter reads at start is the same for every function.
+    let mut env = process_env(&view).to_vec();
     let args = match kind.lang {
         Lang::Python => {
             env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
