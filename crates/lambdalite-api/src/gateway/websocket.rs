@@ -341,10 +341,16 @@ async fn manage(
                 };
                 live.tx.send(Outgoing::Send(m)).map(|_| StatusCode::OK)
             }
-            Method::DELETE => live
-                .tx
-                .send(Outgoing::Close)
-                .map(|_| StatusCode::NO_CONTENT),
+            Method::DELETE => {
+                // Gone at once, while its close handshake goes on.
+                connections(state)
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&id);
+                live.tx
+                    .send(Outgoing::Close)
+                    .map(|_| StatusCode::NO_CONTENT)
+            }
             Method::GET => return Json(json!({
                 "connectedAt": iso(live.conn.connected_at_ms),
                 "identity": {"sourceIp": live.conn.source_ip, "userAgent": live.conn.user_agent},
