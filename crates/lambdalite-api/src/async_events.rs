@@ -93,13 +93,14 @@ impl AsyncRunner {
     /// Makes an event durable, then schedules it. Returns its request id.
     pub async fn accept(
         self: &Arc<Self>,
+        id: String,
         function: String,
         qualifier: Option<String>,
         payload: Bytes,
     ) -> Result<String, LambdaError> {
         let now = now_ms();
         let event = QueuedEvent {
-            id: uuid::Uuid::new_v4().to_string(),
+            id,
             function,
             qualifier,
             payload: payload.to_vec(),
@@ -217,6 +218,7 @@ impl AsyncRunner {
         let result = state
             .invoker
             .invoke(InvokeRequest {
+                request_id: event.id.clone(),
                 config,
                 invoked_arn,
                 payload: Bytes::from(event.payload.clone()),
@@ -275,7 +277,12 @@ impl AsyncRunner {
             match parse_function_ref(dest, None, NameShape::Namespaced, &state.partition) {
                 Ok(r) => {
                     if let Err(e) = self
-                        .accept(r.name, r.qualifier, Bytes::from(record.to_string()))
+                        .accept(
+                            uuid::Uuid::new_v4().to_string(),
+                            r.name,
+                            r.qualifier,
+                            Bytes::from(record.to_string()),
+                        )
                         .await
                     {
                         tracing::warn!(destination = %dest, error = %e, "cannot queue an invocation record");

@@ -383,6 +383,7 @@ async fn run_hook(
     let result = state
         .invoker
         .invoke(InvokeRequest {
+            request_id: uuid::Uuid::new_v4().to_string(),
             invoked_arn: state.partition.function_arn(&config.name),
             config,
             payload: Bytes::from(payload.to_string()),

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Extension, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -15,7 +15,7 @@ use lambdalite_model::{limits, FunctionRef, LambdaError};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{read_body, QueryParams};
-use crate::AppState;
+use crate::{AppState, RequestId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum InvocationType {
@@ -174,16 +174,24 @@ impl From<InvokeError> for ApiError {
     }
 }
 
-/// Queues an `Event` invocation durably; returns its request id.
-async fn accept_event(state: &Arc<AppState>, r: &FunctionRef, payload: Bytes) -> ApiResult<String> {
-    Ok(state
+/// Queues an `Event` invocation durably under the request's id, which it
+/// keeps through every retry.
+async fn accept_event(
+    state: &Arc<AppState>,
+    id: &RequestId,
+    r: &FunctionRef,
+    payload: Bytes,
+) -> ApiResult<()> {
+    state
         .async_runner
-        .accept(r.name.clone(), r.qualifier.clone(), payload)
-        .await?)
+        .accept(id.0.clone(), r.name.clone(), r.qualifier.clone(), payload)
+        .await?;
+    Ok(())
 }
 
 pub async fn invoke(
     State(state): State<Arc<AppState>>,
+    Extension(id): Extension<RequestId>,
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
@@ -213,17 +221,14 @@ pub async fn invoke(
         InvocationType::Event => {
             state.invoker.check_runtime(config.runtime.as_deref())?;
             // AWS passes client context to synchronous invocations only.
-            let id = accept_event(&state, &r, payload).await?;
-            let mut resp = StatusCode::ACCEPTED.into_response();
-            if let Ok(v) = HeaderValue::from_str(&id) {
-                resp.headers_mut().insert("x-amzn-RequestId", v);
-            }
-            Ok(resp)
+            accept_event(&state, &id, &r, payload).await?;
+            Ok(StatusCode::ACCEPTED.into_response())
         }
         InvocationType::RequestResponse => {
             let result = state
                 .invoker
                 .invoke(InvokeRequest {
+                    request_id: id.0,
                     config,
                     invoked_arn: invoked_arn(&state, &r),
                     payload,
@@ -255,6 +260,7 @@ pub async fn invoke(
 /// The deprecated InvokeAsync: an `Event` invocation answered `{"Status": 202}`.
 pub async fn invoke_async(
     State(state): State<Arc<AppState>>,
+    Extension(id): Extension<RequestId>,
     Path(name): Path<String>,
     body: Body,
 ) -> ApiResult<Response> {
@@ -263,7 +269,7 @@ pub async fn invoke_async(
     let config = state.version_to_run(&r)?;
     let payload = check_payload(body)?;
     state.invoker.check_runtime(config.runtime.as_deref())?;
-    accept_event(&state, &r, payload).await?;
+    accept_event(&state, &id, &r, payload).await?;
     Ok((
         StatusCode::ACCEPTED,
         axum::Json(serde_json::json!({ "Status": 202 })),

@@ -77,6 +77,13 @@ pub fn start(state: &Arc<AppState>) {
 }
 
 /// The whole HTTP application.
+/// [`app`] as the listener execution environments reach serves it: every
+/// request there must be signed (functions sign with their own
+/// credentials), whatever the server's keys.
+pub fn functions_app(state: Arc<AppState>) -> Router {
+    app(state).layer(axum::Extension(auth::FromFunctions))
+}
+
 pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .route(
@@ -242,15 +249,33 @@ async fn unknown_operation(req: Request) -> ApiError {
     )))
 }
 
-/// Gives every response an `x-amzn-RequestId`.
-async fn request_id(req: Request, next: Next) -> Response {
+/// The id of one API request, made before the operation runs so that an
+/// invocation can carry it (an extension of the request).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+impl RequestId {
+    pub fn new() -> RequestId {
+        RequestId(uuid::Uuid::new_v4().to_string())
+    }
+}
+
+impl Default for RequestId {
+    fn default() -> Self {
+        RequestId::new()
+    }
+}
+
+/// Gives every request an id and every response its `x-amzn-RequestId`.
+async fn request_id(mut req: Request, next: Next) -> Response {
+    let id = RequestId::new();
+    let header = HeaderValue::from_str(&id.0).ok();
+    req.extensions_mut().insert(id);
     let mut resp = next.run(req).await;
-    // An operation that names its own request (an accepted event) keeps it.
-    if !resp.headers().contains_key("x-amzn-RequestId") {
-        let id = uuid::Uuid::new_v4().to_string();
-        if let Ok(v) = HeaderValue::from_str(&id) {
-            resp.headers_mut().insert("x-amzn-RequestId", v);
-        }
+    if let Some(v) = header {
+        resp.headers_mut()
+            .entry("x-amzn-RequestId")
+            .or_insert(v);
     }
     resp
 }

@@ -265,6 +265,7 @@ fn invoke_complete(result: &Result<InvokeResult, InvokeError>) -> Bytes {
 /// `POST /2021-11-15/functions/{name}/response-streaming-invocations`.
 pub async fn invoke_with_response_stream(
     State(state): State<Arc<AppState>>,
+    axum::extract::Extension(id): axum::extract::Extension<crate::RequestId>,
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
@@ -292,6 +293,7 @@ pub async fn invoke_with_response_stream(
     }
     let executed_version = config.version.clone();
     let req = InvokeRequest {
+        request_id: id.0,
         config,
         invoked_arn: invoked_arn(&state, &r),
         payload,

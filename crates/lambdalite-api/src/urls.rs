@@ -496,6 +496,7 @@ async fn serve(
         .map_err(|_| plain(StatusCode::NOT_FOUND, "Function URL not found"))?
         .config;
     let req = InvokeRequest {
+        request_id: request_id.clone(),
         invoked_arn: crate::invoke::invoked_arn(state, &r),
         config: config_to_run,
         payload: Bytes::from(event.to_string()),

@@ -232,14 +232,20 @@ fn launch_spec(
 }
 
 /// The network an environment gets: the function's own choice
-/// (`LAMBDALITE_NETWORK` among its variables), else the server's.
+/// (`LAMBDALITE_NETWORK` among its variables), else the server's. Only the
+/// server chooses the host's network: a function can't ask its way out of
+/// its own.
 pub(crate) fn network_mode(settings: &InvokerSettings, config: &FunctionConfig) -> NetworkMode {
-    config
+    let server = settings.sandbox.default_network();
+    match config
         .environment
         .as_ref()
         .and_then(|vars| vars.get("LAMBDALITE_NETWORK"))
         .and_then(|v| NetworkMode::parse(v))
-        .unwrap_or_else(|| settings.sandbox.default_network())
+    {
+        Some(NetworkMode::Host) | None => server,
+        Some(chosen) => chosen,
+    }
 }
 
 fn log_stream_name(version: &str) -> String {
@@ -460,7 +466,7 @@ impl Environment {
 
     /// Runs one invocation on this environment.
     pub(crate) async fn run(&mut self, req: InvokeRequest) -> InvokeResult {
-        let request_id = uuid::Uuid::new_v4().to_string();
+        let request_id = req.request_id.clone();
         let version = req.config.version.clone();
         let timeout = Duration::from_secs(u64::from(req.config.timeout));
         let cold = self.state == State::Starting;

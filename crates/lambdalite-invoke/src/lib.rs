@@ -105,6 +105,9 @@ pub fn host_total_mb() -> Option<u64> {
 
 /// One invocation as the API hands it over.
 pub struct InvokeRequest {
+    /// The invocation's one request id: the caller's answer, the function's
+    /// context, its log lines and its error payload all carry it.
+    pub request_id: String,
     pub config: Arc<FunctionConfig>,
     /// The ARN the caller used (with its qualifier, if any).
     pub invoked_arn: String,

@@ -6,3 +6,4 @@ pub use lambdalite_sandbox::{
     choose, LaunchSpec, Namespaces, NamespacesConfig, NetworkMode, PlainProcess, Prepared, Process,
     Sandbox, SandboxError, SandboxKind, View,
 };
+pub use lambdalite_sandbox::{host_api_address, HOST_API_ADDR, HOST_NAME};

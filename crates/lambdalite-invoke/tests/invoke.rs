@@ -80,6 +80,7 @@ fn setup(dir: &Path, keep_warm: Duration) -> (Arc<Invoker>, Arc<FunctionConfig>)
 
 fn request(config: &Arc<FunctionConfig>, payload: &'static str) -> InvokeRequest {
     InvokeRequest {
+        request_id: uuid::Uuid::new_v4().to_string(),
         config: config.clone(),
         invoked_arn: "arn:aws:lambda:us-east-1:000000000000:function:sh".into(),
         payload: Bytes::from_static(payload.as_bytes()),

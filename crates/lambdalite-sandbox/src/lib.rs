@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use namespaces::{Namespaces, NamespacesConfig, SANDBOX_GID, SANDBOX_UID, SANDBOX_USER};
+pub use net::{host_api_address, HOST_API_ADDR, HOST_NAME};
 pub use plain::PlainProcess;
 pub use process::{PeakMemory, Process};
 
@@ -79,6 +80,10 @@ pub enum NetworkMode {
     Default,
     /// Its own loopback only.
     None,
+    /// The host's network itself: `localhost` is the host. Environments
+    /// can then reach each other's Runtime API (a trade-off for local
+    /// development; set by the server only).
+    Host,
 }
 
 impl NetworkMode {
@@ -86,6 +91,7 @@ impl NetworkMode {
         match s {
             "default" => Some(NetworkMode::Default),
             "none" => Some(NetworkMode::None),
+            "host" => Some(NetworkMode::Host),
             _ => None,
         }
     }
@@ -94,6 +100,7 @@ impl NetworkMode {
         match self {
             NetworkMode::Default => "default",
             NetworkMode::None => "none",
+            NetworkMode::Host => "host",
         }
     }
 }

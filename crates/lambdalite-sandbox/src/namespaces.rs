@@ -113,7 +113,7 @@ impl Namespaces {
             .map_err(|e| SandboxError::Unsupported(format!("compiling the seccomp filter: {e}")))?;
         let forwarding = match config.network {
             NetworkMode::Default => net::enable_forwarding().err(),
-            NetworkMode::None => None,
+            NetworkMode::None | NetworkMode::Host => None,
         };
         let staging = config.state_dir.join("root");
         let probe_dir = config.state_dir.join("probe");
@@ -230,13 +230,14 @@ impl Sandbox for Namespaces {
     }
 
     fn prepare(&self, network: NetworkMode) -> Result<Box<dyn Prepared>, SandboxError> {
-        let made = self.shared.nets.take(network == NetworkMode::Default);
+        let made = self.shared.nets.take(network);
         let (net, veth) =
             made.map_err(|e| SandboxError::io("making the environment's network namespace", e))?;
         Ok(Box::new(NsPrepared {
             shared: self.shared.clone(),
             net,
             veth,
+            network,
         }))
     }
 }
@@ -246,6 +247,7 @@ struct NsPrepared {
     net: NetNs,
     /// The link to the host in the default network mode.
     veth: Option<Veth>,
+    network: NetworkMode,
 }
 
 impl Prepared for NsPrepared {
@@ -261,7 +263,12 @@ impl Prepared for NsPrepared {
         spec: &LaunchSpec,
         output: io::PipeWriter,
     ) -> Result<Process, SandboxError> {
-        let NsPrepared { shared, net, veth } = *self;
+        let NsPrepared {
+            shared,
+            net,
+            veth,
+            network,
+        } = *self;
         let n = ENV_SEQ.fetch_add(1, Ordering::Relaxed);
         let name = format!("{}-{n}", std::process::id());
         let limits = Limits::for_memory(spec.memory_mb, shared.cpu_scale, shared.host_cpus);
@@ -272,15 +279,16 @@ impl Prepared for NsPrepared {
         let oom_kills_at_start = cgroup.oom_kills();
 
         // AWS-like: the hostname is the environment's address.
-        let (hostname, hosts) = match &veth {
-            Some(v) => (
-                v.slot.env().to_string(),
-                vec![(v.slot.host().to_string(), net::HOST_NAME.to_string())],
-            ),
-            None => (
-                format!("169.254.{}.{}", (n / 254) % 256, n % 254 + 1),
-                Vec::new(),
-            ),
+        let hostname = match &veth {
+            Some(v) => v.slot.env().to_string(),
+            None => format!("169.254.{}.{}", (n / 254) % 256, n % 254 + 1),
+        };
+        // The host by name, wherever the host is reached.
+        let hosts = match network {
+            NetworkMode::Default | NetworkMode::Host => {
+                vec![(net::HOST_API_ADDR.to_string(), net::HOST_NAME.to_string())]
+            }
+            NetworkMode::None => Vec::new(),
         };
         let root = RootSpec {
             staging: shared.staging.clone(),

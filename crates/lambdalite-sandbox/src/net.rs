@@ -80,6 +80,39 @@ const POOL_BASE: u32 = u32::from_be_bytes([169, 254, 64, 0]);
 const POOL_SLOTS: u32 = 4096;
 /// The host's name for itself inside environments.
 pub const HOST_NAME: &str = "host.lambdalite.internal";
+/// The host's address for itself inside environments of the default
+/// network mode, [`HOST_NAME`]: one address on the host's loopback device,
+/// outside the pool, reached from every environment through its gateway.
+/// lambdalite serves its API there for functions' SDK calls.
+pub const HOST_API_ADDR: std::net::Ipv4Addr = std::net::Ipv4Addr::new(169, 254, 63, 1);
+
+/// Puts [`HOST_API_ADDR`] on the host's loopback device (once per boot;
+/// later calls find it there) and returns it, for a listener environments
+/// reach and other machines don't route to.
+pub fn host_api_address() -> io::Result<std::net::Ipv4Addr> {
+    let rtnl = netlink::Socket::open()?;
+    let lo = rtnl.index_of("lo")?;
+    match rtnl.add_address(lo, HOST_API_ADDR, 32) {
+        Ok(()) => Ok(HOST_API_ADDR),
+        Err(e) if e.raw_os_error() == Some(libc::EEXIST) => Ok(HOST_API_ADDR),
+        Err(e) => Err(io::Error::new(
+            e.kind(),
+            format!("adding {HOST_API_ADDR} to the loopback device: {e}"),
+        )),
+    }
+}
+
+/// The host's own network namespace with a Runtime API listener on a free
+/// loopback port: the `host` network mode.
+pub(crate) fn create_host() -> io::Result<NetNs> {
+    let ns = open_ns()?;
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+    listener.set_nonblocking(true)?;
+    Ok(NetNs {
+        ns,
+        listener: Some(listener),
+    })
+}
 
 /// One environment's pair of addresses: the host's end (`.1`, the
 /// environment's gateway) and the environment's (`.2`).
@@ -606,7 +639,12 @@ impl Pool {
     }
 
     /// A network for a new environment: from the stock, else made now.
-    pub fn take(&self, connected: bool) -> io::Result<Made> {
+    pub fn take(&self, mode: crate::NetworkMode) -> io::Result<Made> {
+        let connected = match mode {
+            crate::NetworkMode::Default => true,
+            crate::NetworkMode::None => false,
+            crate::NetworkMode::Host => return create_host().map(|n| (n, None)),
+        };
         let taken = {
             let mut st = self.lock();
             if connected {

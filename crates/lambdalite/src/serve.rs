@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use axum::serve::ListenerExt as _;
 use std::time::Duration;
 
 use lambdalite_api::async_events::{AsyncRunner, AsyncSettings};
@@ -59,8 +60,10 @@ pub struct ServeArgs {
     #[arg(long, env = "LAMBDALITE_SANDBOX", default_value = "auto", value_parser = parse_sandbox)]
     sandbox: SandboxKind,
     /// What a function's network reaches, unless it chooses with its
-    /// LAMBDALITE_NETWORK variable: `default` (the host and beyond) or
-    /// `none` (its own loopback only).
+    /// LAMBDALITE_NETWORK variable: `default` (the host and beyond),
+    /// `none` (its own loopback only) or `host` (the host's network itself,
+    /// so `localhost` is the host; environments can then reach each
+    /// other's Runtime API).
     #[arg(long, env = "LAMBDALITE_NETWORK", default_value = "default", value_parser = parse_network)]
     network: NetworkMode,
     /// vCPUs per 1,769 MB of function memory (AWS: 1); 0 turns the CPU
@@ -99,7 +102,7 @@ fn parse_sandbox(s: &str) -> Result<SandboxKind, String> {
 }
 
 fn parse_network(s: &str) -> Result<NetworkMode, String> {
-    NetworkMode::parse(s).ok_or_else(|| format!("{s:?} is not one of default, none"))
+    NetworkMode::parse(s).ok_or_else(|| format!("{s:?} is not one of default, none, host"))
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -151,34 +154,68 @@ fn credentials(args: &ServeArgs) -> anyhow::Result<lambdalite_api::auth::Auth> {
     Ok(Auth::new(keys, &args.region, &args.account_id))
 }
 
+/// Where execution environments reach lambdalite's API: the URL they are
+/// given, and the extra listener that serves it to them when the main one
+/// can't be reached from inside.
+struct FunctionsReach {
+    endpoint: String,
+    listener: Option<tokio::net::TcpListener>,
+}
+
+/// Environments of the default network mode see the host as
+/// `host.lambdalite.internal`, an address lambdalite keeps on the host's
+/// loopback device: no other machine routes to it, and whatever arrives
+/// there must be signed. A main listener on every address already covers
+/// it; one on loopback gets a second listener there. Plain processes and
+/// the host network mode reach the main listener itself.
+async fn functions_reach(listen: SocketAddr, sandbox: &str) -> FunctionsReach {
+    let port = listen.port();
+    let direct = || {
+        let host = match listen.ip() {
+            ip if ip.is_unspecified() => "127.0.0.1".to_string(),
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+            ip => ip.to_string(),
+        };
+        FunctionsReach {
+            endpoint: format!("http://{host}:{port}"),
+            listener: None,
+        }
+    };
+    if sandbox != "namespaces" {
+        return direct();
+    }
+    let endpoint = format!("http://{}:{port}", sandbox::HOST_NAME);
+    if listen.ip().is_unspecified() {
+        return FunctionsReach {
+            endpoint,
+            listener: None,
+        };
+    }
+    let bound = match sandbox::host_api_address() {
+        Ok(addr) => tokio::net::TcpListener::bind((addr, port))
+            .await
+            .map_err(|e| format!("listening on {addr}:{port}: {e}")),
+        Err(e) => Err(e.to_string()),
+    };
+    match bound {
+        Ok(listener) => FunctionsReach {
+            endpoint,
+            listener: Some(listener),
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "functions can't reach lambdalite's API for SDK calls");
+            direct()
+        }
+    }
+}
+
 /// How functions reach lambdalite's API, and the credentials they call it
 /// with (issued per function, accepted with the identity of its role).
 fn function_env(
-    args: &ServeArgs,
+    endpoint: String,
     auth: &lambdalite_api::auth::Auth,
     partition: &Partition,
-    sandbox: &str,
 ) -> lambdalite_invoke::ExtraEnv {
-    let port = args.listen.port();
-    let host = if sandbox == "namespaces" {
-        // lambdalite-sandbox's name for the host inside an environment; the
-        // API must listen beyond loopback (e.g. 0.0.0.0) to be reached there.
-        if args.listen.ip().is_loopback() {
-            tracing::info!(
-                "functions can't reach the API for SDK calls: it listens on loopback only \
-                 (listen on 0.0.0.0, with credentials, to let them)"
-            );
-        }
-        "host.lambdalite.internal".to_string()
-    } else if args.listen.ip().is_unspecified() {
-        "127.0.0.1".to_string()
-    } else {
-        match args.listen.ip() {
-            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
-            ip => ip.to_string(),
-        }
-    };
-    let endpoint = format!("http://{host}:{port}");
     let auth = auth.clone();
     let partition = partition.clone();
     Arc::new(move |config: &lambdalite_model::FunctionConfig| {
@@ -188,6 +225,9 @@ fn function_env(
             ("AWS_ACCESS_KEY_ID".into(), id),
             ("AWS_SECRET_ACCESS_KEY".into(), secret),
             ("AWS_SESSION_TOKEN".into(), token),
+            // The SDK-wide endpoint (boto3 1.28+, SDK for JavaScript v3,
+            // every current SDK), and Lambda's own for older ones.
+            ("AWS_ENDPOINT_URL".into(), endpoint.clone()),
             ("AWS_ENDPOINT_URL_LAMBDA".into(), endpoint.clone()),
         ]
     })
@@ -233,7 +273,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         cpu_scale = args.cpu_scale,
         "execution environments"
     );
-    let sandbox_name = sandbox.name();
+    // The main listener is bound before anything else can claim its port
+    // (with port 0, the port it got is the one functions are told).
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    let reach = functions_reach(addr, sandbox.name()).await;
     let invoker = Invoker::start(InvokerSettings {
         partition: partition.clone(),
         code_root: layout.code(),
@@ -248,7 +294,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         memory_reserve_mb: args
             .memory_reserve_mb
             .unwrap_or_else(|| lambdalite_invoke::host_total_mb().map_or(0, |total| total / 10)),
-        extra_env: Some(function_env(&args, &auth, &partition, sandbox_name)),
+        extra_env: Some(function_env(reach.endpoint.clone(), &auth, &partition)),
     })
     .context("starting the invoker")?;
     let (queue, pending) = AsyncQueue::open(&layout.database())
@@ -279,18 +325,24 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("importing APIs (--apis): {e}"))?;
         tracing::info!(path = %path.display(), apis = ?ids, "APIs imported");
     }
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("listening on {}", args.listen))?;
-    let addr = listener.local_addr()?;
+    if let Some(inner) = reach.listener {
+        tracing::info!(addr = %inner.local_addr()?, "serving functions' SDK calls");
+        let app = lambdalite_api::functions_app(state.clone());
+        tokio::spawn(async move {
+            let inner = inner.tap_io(nodelay);
+            if let Err(e) = axum::serve(
+                inner,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            {
+                tracing::error!(error = %e, "the listener for functions stopped");
+            }
+        });
+    }
     println!("lambdalite listening on http://{addr}");
     tracing::info!(%addr, data_dir = %args.data_dir.display(), region = %args.region, "serving the Lambda API");
-    // Small writes (a streamed chunk, an event-stream message) go out at
-    // once, not after the client's delayed ACK.
-    use axum::serve::ListenerExt as _;
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
+    let listener = listener.tap_io(nodelay);
     axum::serve(
         listener,
         lambdalite_api::app(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -301,6 +353,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     invoker.shutdown();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Small writes (a streamed chunk, an event-stream message) go out at
+/// once, not after the client's delayed ACK.
+fn nodelay(tcp: &mut tokio::net::TcpStream) {
+    let _ = tcp.set_nodelay(true);
 }
 
 async fn shutdown_signal() {

@@ -377,6 +377,7 @@ pub(super) async fn invoke(
     let run = tokio::spawn(async move {
         invoker
             .invoke(InvokeRequest {
+                request_id: uuid::Uuid::new_v4().to_string(),
                 invoked_arn,
                 config,
                 payload: Bytes::from(event.to_string()),
