@@ -561,13 +561,15 @@ class HttpResponseStream {
   }
 }
 
-globalThis.awslambda = Object.freeze({
+// A plain object, as AWS's: libraries add to it (the SDK for JavaScript v3
+// keeps its InvokeStore there).
+globalThis.awslambda = {
   streamifyResponse(handler) {
     handler[STREAMING] = 'response';
     return handler;
   },
   HttpResponseStream,
-});
+};
 
 function invokeStreaming(handler, event, context, id, next, onPostFailure) {
   const stream = new ResponseStream(id);
@@ -630,6 +632,17 @@ async function loadModule(taskRoot, moduleRoot, name) {
   return runtimeRequire(runtimeRequire.resolve(name, { paths: [taskRoot, moduleRoot] }));
 }
 
+// AWS's node runtimes include the SDK for JavaScript v3; lambdalite's do
+// once `lambdalite runtimes install` has put it in the runtime folder.
+function addSdkHint(err) {
+  const sdk = resolvePath(process.env.LAMBDA_RUNTIME_DIR || '/var/runtime', 'sdk');
+  if (typeof err.message === 'string' && /'@aws-sdk\//.test(err.message) && !existsSync(sdk)) {
+    err.message +=
+      "\nAWS's node runtimes include the AWS SDK for JavaScript v3; lambdalite's do once it is installed: " +
+      'run `lambdalite runtimes install --node` (or bundle the SDK in the package)';
+  }
+}
+
 async function loadHandler(taskRoot, fullName) {
   if (fullName.includes('..')) {
     throw new MalformedHandlerName(
@@ -647,7 +660,10 @@ async function loadHandler(taskRoot, fullName) {
     app = await loadModule(taskRoot, moduleRoot, moduleName);
   } catch (err) {
     if (err instanceof SyntaxError) throw new UserCodeSyntaxError(err);
-    if (err != null && err.code === 'MODULE_NOT_FOUND') throw new ImportModuleError(err);
+    if (err != null && (err.code === 'MODULE_NOT_FOUND' || err.code === 'ERR_MODULE_NOT_FOUND')) {
+      addSdkHint(err);
+      throw new ImportModuleError(err);
+    }
     throw err;
   }
 

@@ -877,8 +877,31 @@ def _setup_sys_path(task_root):
     front = [task_root]
     front += ["/opt/python/lib/python3.%d/site-packages" % m for m in minors]
     front.append("/opt/python")
+    # AWS's SDK where `lambdalite runtimes install` put it: after the
+    # function's own packages and its layers, as /var/runtime is on AWS.
+    sdk = _sdk_dir()
+    if os.path.isdir(sdk):
+        front.append(sdk)
     rest = [p for p in sys.path if p not in front]
     sys.path[:] = front + rest
+
+
+def _sdk_dir():
+    return os.path.join(os.environ.get("LAMBDA_RUNTIME_DIR", "/var/runtime"), "sdk")
+
+
+SDK_MODULES = ("boto3", "botocore")
+
+
+def _sdk_hint(exc):
+    """What to do when the handler imports AWS's SDK and there is none."""
+    name = getattr(exc, "name", None) or ""
+    if name.split(".")[0] in SDK_MODULES and not os.path.isdir(_sdk_dir()):
+        return (
+            ". AWS's python runtimes include boto3; lambdalite's do once it is installed: "
+            "run `lambdalite runtimes install --python` (or bundle boto3 in the package)"
+        )
+    return ""
 
 
 def load_handler(handler):
@@ -896,7 +919,10 @@ def load_handler(handler):
 
         module = importlib.import_module(modname.replace("/", "."))
     except ImportError as exc:
-        raise FaultError(IMPORT_MODULE_ERROR, "Unable to import module '%s': %s" % (modname, exc))
+        raise FaultError(
+            IMPORT_MODULE_ERROR,
+            "Unable to import module '%s': %s%s" % (modname, exc, _sdk_hint(exc)),
+        )
     except SyntaxError as exc:
         trace = ['  File "%s" Line %s\n    %s' % (exc.filename, exc.lineno, exc.text)]
         raise FaultError(

@@ -198,7 +198,10 @@ fn launch_spec(
     match family {
         Some(RuntimeFamily::Node { major }) => env.push((
             "NODE_PATH".into(),
-            format!("{opt}/nodejs/node{major}/node_modules:{opt}/nodejs/node_modules:{root}/node_modules:{root}"),
+            format!(
+                "{opt}/nodejs/node{major}/node_modules:{opt}/nodejs/node_modules:{sdk}/node_modules:{root}/node_modules:{root}",
+                sdk = runtime_dir.join("sdk").display()
+            ),
         )),
         Some(RuntimeFamily::Python { minor }) => {
             env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
@@ -217,8 +220,15 @@ fn launch_spec(
     if let Some(vars) = &config.environment {
         env.extend(vars.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
+    let host_paths = match family {
+        Some(RuntimeFamily::Python { .. } | RuntimeFamily::Node { .. }) => {
+            crate::runtimes::installation(&program).into_iter().collect()
+        }
+        _ => Vec::new(),
+    };
     let spec = LaunchSpec {
         program,
+        host_paths,
         args,
         env,
         code,

@@ -58,26 +58,71 @@ pub struct Interpreters {
     pub node: BTreeMap<u32, PathBuf>,
 }
 
+/// The system folders of interpreters, searched first.
+const SYSTEM_BIN_DIRS: &[&str] = &["/usr/local/bin", "/usr/bin", "/bin"];
+
+/// Where version managers install interpreters, relative to `$HOME` (or to
+/// the manager's own variable): each holds one folder per installed
+/// version, whose `bin/` has the real interpreter (never a shim, which
+/// costs 100 ms a start).
+const PYTHON_MANAGERS: &[(&str, &str, &str)] = &[
+    // (variable, default under $HOME, folder of versions under it)
+    ("PYENV_ROOT", ".pyenv", "versions"),
+    ("UV_PYTHON_INSTALL_DIR", ".local/share/uv/python", ""),
+    ("ASDF_DATA_DIR", ".asdf", "installs/python"),
+    ("MISE_DATA_DIR", ".local/share/mise", "installs/python"),
+];
+const NODE_MANAGERS: &[(&str, &str, &str)] = &[
+    ("NVM_DIR", ".nvm", "versions/node"),
+    ("ASDF_DATA_DIR", ".asdf", "installs/nodejs"),
+    ("MISE_DATA_DIR", ".local/share/mise", "installs/node"),
+    ("VOLTA_HOME", ".volta", "tools/image/node"),
+    ("FNM_DIR", ".local/share/fnm", "node-versions"),
+];
+
 impl Interpreters {
-    /// Looks for interpreters in the usual system folders. Version managers'
-    /// shims (pyenv, nvm) are skipped: they cost 100 ms a start.
+    /// Looks for interpreters in the system folders, then where version
+    /// managers (pyenv, uv, asdf, mise, nvm, volta, fnm) install them, so
+    /// that each runtime runs on its exact version where one is installed.
+    /// A system interpreter wins over a manager's of the same version, and
+    /// a newer patch release over an older one.
     pub fn discover() -> Interpreters {
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .or_else(home_of_user);
+        Interpreters::discover_in(SYSTEM_BIN_DIRS, home.as_deref(), &|v| std::env::var_os(v))
+    }
+
+    /// [`Interpreters::discover`] with its places given (for tests).
+    pub fn discover_in(
+        system: &[&str],
+        home: Option<&Path>,
+        var: &dyn Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> Interpreters {
         let mut found = Interpreters::default();
-        let dirs = ["/usr/local/bin", "/usr/bin", "/bin"];
-        for dir in dirs {
+        let mut bin_dirs: Vec<PathBuf> = system.iter().map(PathBuf::from).collect();
+        let mut node_dirs = bin_dirs.clone();
+        bin_dirs.extend(manager_bin_dirs(PYTHON_MANAGERS, home, var));
+        node_dirs.extend(manager_bin_dirs(NODE_MANAGERS, home, var));
+        for dir in &bin_dirs {
             let Ok(entries) = std::fs::read_dir(dir) else {
                 continue;
             };
-            for entry in entries.flatten() {
-                let name = entry.file_name();
-                let Some(name) = name.to_str() else { continue };
+            let mut names: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+            names.sort();
+            for path in names {
+                let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                    continue;
+                };
                 if let Some(minor) = name.strip_prefix("python3.").and_then(|m| m.parse().ok()) {
-                    if is_native_executable(&entry.path()) {
-                        found.python.entry(minor).or_insert(entry.path());
+                    if is_native_executable(&path) {
+                        found.python.entry(minor).or_insert(path);
                     }
                 }
             }
-            let node = Path::new(dir).join("node");
+        }
+        for dir in &node_dirs {
+            let node = dir.join("node");
             if is_native_executable(&node) {
                 if let Some(major) = node_major(&node) {
                     found.node.entry(major).or_insert(node);
@@ -114,6 +159,78 @@ impl Interpreters {
     }
 }
 
+/// The home folder of the user lambdalite runs as, from the password
+/// database (a service started without `$HOME`).
+fn home_of_user() -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    // SAFETY: getpwuid returns a pointer into static storage or null; the
+    // home folder is copied out at once, on this thread, before any other
+    // call that could reuse that storage.
+    unsafe {
+        let pw = libc::getpwuid(libc::geteuid());
+        if pw.is_null() || (*pw).pw_dir.is_null() {
+            return None;
+        }
+        let dir = std::ffi::CStr::from_ptr((*pw).pw_dir);
+        Some(PathBuf::from(std::ffi::OsStr::from_bytes(dir.to_bytes())))
+    }
+}
+
+/// The `bin/` folders of every version the managers installed, newest
+/// version first within each manager.
+fn manager_bin_dirs(
+    managers: &[(&str, &str, &str)],
+    home: Option<&Path>,
+    var: &dyn Fn(&str) -> Option<std::ffi::OsString>,
+) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    for (variable, default, versions) in managers {
+        let Some(root) = var(variable)
+            .map(PathBuf::from)
+            .or_else(|| home.map(|h| h.join(default)))
+        else {
+            continue;
+        };
+        let Ok(entries) = std::fs::read_dir(root.join(versions)) else {
+            continue;
+        };
+        let mut installs: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        installs.sort_by_key(|p| std::cmp::Reverse(version_key(p)));
+        for install in installs {
+            // fnm keeps each version's files one folder further down.
+            for bin in [install.join("bin"), install.join("installation/bin")] {
+                if bin.is_dir() {
+                    dirs.push(bin);
+                }
+            }
+        }
+    }
+    dirs
+}
+
+/// The numbers in a version folder's name (`v20.11.1`, `3.12.1`,
+/// `cpython-3.12.4-linux-x86_64-gnu`), for ordering newest first.
+fn version_key(path: &Path) -> Vec<u64> {
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    name.split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| s.parse().ok())
+        .collect()
+}
+
+/// The installation an interpreter outside the system folders belongs to
+/// (the folder above its `bin/`), which its environment must see: its
+/// standard library and shared libraries are there.
+pub fn installation(interpreter: &Path) -> Option<PathBuf> {
+    let system = ["/usr/", "/bin/", "/sbin/", "/lib"];
+    let s = interpreter.to_string_lossy();
+    if system.iter().any(|p| s.starts_with(p)) || !interpreter.is_absolute() {
+        return None;
+    }
+    let bin = interpreter.parent()?;
+    (bin.file_name()? == "bin").then(|| bin.parent().map(Path::to_path_buf))?
+}
+
 fn is_native_executable(path: &Path) -> bool {
     use std::io::Read;
     let Ok(mut f) = std::fs::File::open(path) else {
@@ -136,6 +253,32 @@ fn node_major(node: &Path) -> Option<u32> {
         .next()?
         .parse()
         .ok()
+}
+
+/// The languages whose runtimes carry AWS's SDK.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SdkLang {
+    Python,
+    Node,
+}
+
+impl SdkLang {
+    pub fn name(self) -> &'static str {
+        match self {
+            SdkLang::Python => "python",
+            SdkLang::Node => "nodejs",
+        }
+    }
+}
+
+/// The file in an SDK folder that says what was installed.
+pub const SDK_MANIFEST: &str = "lambdalite-sdk.txt";
+
+/// Where `lambdalite runtimes install` puts a language's SDK: `sdk/` in the
+/// runtime folder, which environments see as `/var/runtime/sdk` (python's
+/// packages there; node's under `node_modules/`).
+pub fn sdk_dir(runtime_dir: &Path, lang: SdkLang) -> PathBuf {
+    runtime_dir.join(lang.name()).join("sdk")
 }
 
 /// Writes the bootstraps into `dir` (the `LAMBDA_RUNTIME_DIR` of python and
@@ -175,5 +318,61 @@ pub fn compile_python_bootstrap(dir: &Path, interpreters: &Interpreters) {
         if !matches!(&out, Ok(o) if o.status.success()) {
             tracing::warn!(interpreter = %python.display(), "could not compile the python bootstrap's bytecode");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fake_python(path: &Path) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, b"\x7fELF fake").unwrap();
+    }
+
+    #[test]
+    fn version_managers_fill_in_missing_versions_newest_patch_first() {
+        let tmp = tempfile::tempdir().unwrap();
+        let system = tmp.path().join("usr/bin");
+        fake_python(&system.join("python3.11"));
+        let home = tmp.path().join("home");
+        for v in ["3.11.7", "3.12.1", "3.12.10"] {
+            let minor = v.rsplit_once('.').unwrap().0;
+            fake_python(&home.join(format!(".pyenv/versions/{v}/bin/python{minor}")));
+        }
+        let uv = tmp.path().join("uv");
+        fake_python(&uv.join("cpython-3.13.2-linux-x86_64-gnu/bin/python3.13"));
+        // A shim folder is never read.
+        fake_python(&home.join(".pyenv/shims/python3.9"));
+        let system_dirs = [system.to_str().unwrap()];
+        let uv_dir = uv.clone().into_os_string();
+        let found = Interpreters::discover_in(&system_dirs, Some(&home), &|v| {
+            (v == "UV_PYTHON_INSTALL_DIR").then(|| uv_dir.clone())
+        });
+        assert_eq!(found.python[&11], system.join("python3.11"));
+        assert_eq!(
+            found.python[&12],
+            home.join(".pyenv/versions/3.12.10/bin/python3.12")
+        );
+        assert_eq!(
+            found.python[&13],
+            uv.join("cpython-3.13.2-linux-x86_64-gnu/bin/python3.13")
+        );
+        assert!(!found.python.contains_key(&9));
+    }
+
+    #[test]
+    fn an_interpreter_outside_the_system_folders_brings_its_installation() {
+        assert_eq!(installation(Path::new("/usr/bin/python3.11")), None);
+        assert_eq!(installation(Path::new("/usr/local/bin/node")), None);
+        assert_eq!(
+            installation(Path::new("/root/.pyenv/versions/3.12.1/bin/python3.12")),
+            Some(PathBuf::from("/root/.pyenv/versions/3.12.1"))
+        );
+        assert_eq!(
+            installation(Path::new("/home/u/.nvm/versions/node/v22.1.0/bin/node")),
+            Some(PathBuf::from("/home/u/.nvm/versions/node/v22.1.0"))
+        );
+        assert_eq!(installation(Path::new("relative/bin/node")), None);
     }
 }

@@ -57,6 +57,9 @@ pub struct LaunchSpec {
     /// [`Process::bind_code`] (a runtime started ahead of its function).
     /// Honoured by sandboxes whose [`Sandbox::binds_code_late`] is true.
     pub late_code: bool,
+    /// Host folders the program needs, shown read-only at the same place
+    /// (an interpreter's installation outside the system folders).
+    pub host_paths: Vec<PathBuf>,
     /// The environment's standard input (`/dev/null` when absent).
     pub stdin: Option<Arc<std::os::fd::OwnedFd>>,
 }

@@ -133,7 +133,15 @@ pub struct RootSpec {
     /// `/opt`, receiving the mounts the host later makes there (code bound
     /// late); `code` and `layers` are then not mounted.
     pub late: Option<PathBuf>,
+    /// Host folders shown read-only at the same place (an interpreter
+    /// installed by a version manager, e.g. `/root/.pyenv/versions/3.12.1`).
+    /// Folders in or over the root's own (`/usr`, `/var`, `/tmp`, ...) are
+    /// left out.
+    pub host_paths: Vec<PathBuf>,
 }
+
+/// The root's own top-level entries: a host path there would shadow them.
+const ROOT_OWN: &[&str] = &["etc", "var", "opt", "tmp", "proc", "dev"];
 
 /// One step of building the root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -435,6 +443,34 @@ pub fn plan(host: &HostLayout, spec: &RootSpec) -> Vec<Step> {
         }
     }
 
+    let mut made: Vec<PathBuf> = Vec::new();
+    for host_path in &spec.host_paths {
+        let Ok(inside) = host_path.strip_prefix("/") else {
+            continue;
+        };
+        let Some(std::path::Component::Normal(top)) = inside.components().next() else {
+            continue;
+        };
+        let top = top.to_string_lossy();
+        let shadowed = ROOT_OWN.contains(&top.as_ref())
+            || host.system.iter().any(|(name, _)| name.as_str() == top.as_ref());
+        let plain = inside
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if shadowed || !plain {
+            continue;
+        }
+        let mut at = PathBuf::new();
+        for c in inside.components() {
+            at.push(c);
+            if !made.contains(&at) {
+                p.mkdir(&at.to_string_lossy(), 0o755);
+                made.push(at.clone());
+            }
+        }
+        p.bind_ro(host_path, &inside.to_string_lossy());
+    }
+
     p.mkdir("tmp", 0o1777);
     p.mount(
         Some("tmpfs"),
@@ -534,6 +570,7 @@ mod tests {
     fn spec(staging: &Path) -> RootSpec {
         RootSpec {
             late: None,
+            host_paths: Vec::new(),
             staging: staging.to_path_buf(),
             host_root: PathBuf::from("/host"),
             code: PathBuf::from("/data/code/abc"),

@@ -2,6 +2,7 @@
 
 mod bench;
 mod deploy;
+mod runtimes_cmd;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -22,6 +23,8 @@ enum Command {
     Deploy(deploy::DeployArgs),
     /// Measure invoke latency, throughput and cold starts on this machine.
     Bench(bench::BenchArgs),
+    /// Install AWS's SDKs into the python and node runtimes.
+    Runtimes(runtimes_cmd::RuntimesArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -37,6 +40,7 @@ fn main() -> std::process::ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Deploy(args) => deploy::run(args),
+        Command::Runtimes(args) => runtimes_cmd::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
