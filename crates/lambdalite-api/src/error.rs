@@ -151,6 +151,15 @@ impl IntoResponse for ApiError {
             other => other.to_string(),
         };
         let mut body = serde_json::Map::new();
+        // AWS's AccessDeniedException for another account's function has
+        // neither message nor type.
+        let bare = matches!(&self.0, LambdaError::AccessDenied(m) if m.is_empty());
+        if bare {
+            let mut resp = (status, axum::Json(serde_json::json!({}))).into_response();
+            resp.headers_mut()
+                .insert("x-amzn-ErrorType", HeaderValue::from_static(kind));
+            return resp;
+        }
         body.insert(
             "Type".into(),
             json!(if status.is_server_error() {

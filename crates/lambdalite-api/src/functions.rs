@@ -187,6 +187,14 @@ pub async fn create(
                 .into(),
         )));
     }
+    if r.name.chars().count() > limits::FUNCTION_NAME_MAX {
+        return Err(ApiError(LambdaError::InvalidParameterValue(format!(
+            "1 validation error detected: Value '{}' at 'functionName' failed to satisfy \
+             constraint: Member must have length less than or equal to {}",
+            r.name,
+            limits::FUNCTION_NAME_MAX
+        ))));
+    }
     let spec = validate::create_function(input, r.name)?;
     if state.store.get(&spec.name).is_some() {
         return Err(ApiError(LambdaError::ResourceConflict(format!(

@@ -79,6 +79,10 @@ pub enum NameShape {
 const PLAIN_PATTERN: &str = r"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?";
 const NAMESPACED_PATTERN: &str = r"(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:|(((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?))(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?";
 
+/// The NamespacedFunctionName pattern as AWS's messages quote it (recorded
+/// from AWS; it differs from the pattern it matches with, the model's).
+const NAMESPACED_PATTERN_SHOWN: &str = r"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?";
+
 static PLAIN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!("^(?:{PLAIN_PATTERN})$")).expect("pattern compiles"));
 static NAMESPACED: LazyLock<Regex> =
@@ -89,7 +93,7 @@ static NAMESPACED: LazyLock<Regex> =
 pub fn check_function_name(value: &str, shape: NameShape, errors: &mut Vec<String>) {
     let (max, pattern, regex) = match shape {
         NameShape::Plain => (140, PLAIN_PATTERN, &*PLAIN),
-        NameShape::Namespaced => (256, NAMESPACED_PATTERN, &*NAMESPACED),
+        NameShape::Namespaced => (256, NAMESPACED_PATTERN_SHOWN, &*NAMESPACED),
     };
     if value.chars().count() > max {
         errors.push(format!(
@@ -158,14 +162,26 @@ pub fn parse_function_ref(
         .ok_or_else(|| LambdaError::function_not_found(partition.function_arn(value)))?;
     let name = caps["name"].to_string();
     let derived = caps.name("qualifier").map(|m| m.as_str().to_string());
-    let foreign = caps
+    if let Some(region) = caps
         .name("region")
-        .is_some_and(|r| r.as_str() != partition.region)
-        || caps
-            .name("account")
-            .is_some_and(|a| a.as_str() != partition.account_id);
-    if foreign {
-        return Err(LambdaError::function_not_found(value));
+        .filter(|r| r.as_str() != partition.region)
+    {
+        return Err(LambdaError::ResourceNotFound(format!(
+            "Functions from '{}' are not reachable in this region ('{}')",
+            region.as_str(),
+            partition.region
+        )));
+    }
+    if caps
+        .name("account")
+        .is_some_and(|a| a.as_str() != partition.account_id)
+    {
+        // Creating or changing another account's function is denied; a
+        // lookup finds nothing.
+        return Err(match shape {
+            NameShape::Plain => LambdaError::AccessDenied(String::new()),
+            NameShape::Namespaced => LambdaError::function_not_found(value),
+        });
     }
     let qualifier = match (derived, qualifier) {
         (Some(d), Some(q)) if d != q => return Err(LambdaError::InvalidParameterValue(

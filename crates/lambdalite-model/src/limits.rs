@@ -3,8 +3,10 @@
 /// Largest decoded zip accepted in a request (50 MB).
 pub const ZIP_MAX_BYTES: u64 = 50 * 1024 * 1024;
 /// Largest request body of CreateFunction / UpdateFunctionCode: the base64
-/// form of a 50 MB zip plus room for the rest of the JSON.
-pub const CODE_REQUEST_MAX_BYTES: usize = 69_905_067;
+/// form of a 50 MB zip plus room for the rest of the JSON (AWS's figure).
+pub const CODE_REQUEST_MAX_BYTES: usize = 70_167_211;
+/// Longest function name (the name part of an ARN).
+pub const FUNCTION_NAME_MAX: usize = 64;
 /// Largest unzipped package (250 MB).
 pub const UNZIPPED_MAX_BYTES: u64 = 262_144_000;
 /// Total code storage of an account (75 GB).

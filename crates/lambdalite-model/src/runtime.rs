@@ -55,31 +55,80 @@ pub const ALL: &[&str] = &[
     "java17.al2023",
 ];
 
-/// Runtimes AWS no longer lets anyone create or update functions with, and
-/// the runtime it recommends instead.
-const BLOCKED: &[(&str, &str)] = &[
-    ("nodejs", "nodejs22.x"),
-    ("nodejs4.3", "nodejs22.x"),
-    ("nodejs4.3-edge", "nodejs22.x"),
-    ("nodejs6.10", "nodejs22.x"),
-    ("nodejs8.10", "nodejs22.x"),
-    ("nodejs10.x", "nodejs22.x"),
-    ("nodejs12.x", "nodejs22.x"),
-    ("nodejs14.x", "nodejs22.x"),
-    ("nodejs16.x", "nodejs22.x"),
-    ("python2.7", "python3.13"),
-    ("python3.6", "python3.13"),
-    ("python3.7", "python3.13"),
-    ("python3.8", "python3.13"),
-    ("dotnetcore1.0", "dotnet8"),
-    ("dotnetcore2.0", "dotnet8"),
-    ("dotnetcore2.1", "dotnet8"),
-    ("dotnetcore3.1", "dotnet8"),
-    ("dotnet6", "dotnet8"),
-    ("go1.x", "provided.al2023"),
-    ("ruby2.5", "ruby3.3"),
-    ("ruby2.7", "ruby3.3"),
+/// The runtimes AWS lets functions be created or updated with, in the
+/// order its error message lists them (as recorded from AWS).
+pub const CREATABLE: &[&str] = &[
+    "nodejs20.x",
+    "python3.14",
+    "provided.al2023",
+    "python3.12",
+    "python3.13",
+    "nodejs24.x",
+    "nodejs22.x",
+    "java25",
+    "python3.10",
+    "python3.11",
+    "java21",
+    "ruby3.3",
+    "ruby3.4",
+    "ruby3.2",
+    "python3.8",
+    "python3.9",
+    "java17",
+    "nodejs16.x",
+    "dotnet10",
+    "dotnet8",
+    "java11",
+    "dotnet6",
+    "nodejs18.x",
+    "provided.al2",
+    "java8.al2",
 ];
+
+/// Runtimes AWS retired: functions can no longer be created or updated
+/// with them.
+const RETIRED: &[&str] = &[
+    "nodejs",
+    "nodejs4.3",
+    "nodejs4.3-edge",
+    "nodejs6.10",
+    "nodejs8.10",
+    "nodejs10.x",
+    "nodejs12.x",
+    "nodejs14.x",
+    "java8",
+    "python2.7",
+    "python3.6",
+    "python3.7",
+    "dotnetcore1.0",
+    "dotnetcore2.0",
+    "dotnetcore2.1",
+    "dotnetcore3.1",
+    "go1.x",
+    "ruby2.5",
+    "ruby2.7",
+    "provided",
+];
+
+/// Whether a function may be created or updated with `runtime`; AWS's
+/// error when not (always `InvalidParameterValueException`).
+pub fn check_creatable(runtime: &str) -> Result<(), crate::LambdaError> {
+    if CREATABLE.contains(&runtime) {
+        return Ok(());
+    }
+    if RETIRED.contains(&runtime) {
+        return Err(crate::LambdaError::InvalidParameterValue(format!(
+            "The runtime parameter of {runtime} is no longer supported for creating or updating \
+             AWS Lambda functions. We recommend you use a supported runtime while creating or \
+             updating functions."
+        )));
+    }
+    Err(crate::LambdaError::InvalidParameterValue(format!(
+        "Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum \
+         value set: [{}] or be a valid ARN",
+        CREATABLE.join(", ")
+    )))
+}
 
 /// The language family of a runtime: which bootstrap runs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -106,15 +155,6 @@ impl Runtime {
 
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-
-    /// The runtime AWS recommends instead, when AWS refuses to create or
-    /// update functions with this one.
-    pub fn blocked_replacement(&self) -> Option<&'static str> {
-        BLOCKED
-            .iter()
-            .find(|(r, _)| *r == self.0)
-            .map(|(_, replacement)| *replacement)
     }
 
     pub fn family(&self) -> RuntimeFamily {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::config::{FunctionConfig, LoggingConfig};
 use crate::error::LambdaError;
 use crate::limits;
-use crate::runtime::{self, Runtime};
+use crate::runtime;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -31,7 +31,54 @@ pub struct FunctionCodeInput {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct EnvironmentInput {
-    pub variables: Option<BTreeMap<String, String>>,
+    pub variables: Option<OrderedVars>,
+}
+
+/// Environment variables in the order the request gave them (AWS's
+/// messages quote them so).
+#[derive(Debug, Default, Clone)]
+pub struct OrderedVars(pub Vec<(String, String)>);
+
+impl OrderedVars {
+    fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    /// The variables as JSON, in request order: what AWS measures.
+    fn measured(&self) -> String {
+        let mut out = String::from("{");
+        for (i, (k, v)) in self.0.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&serde_json::to_string(k).unwrap_or_default());
+            out.push(':');
+            out.push_str(&serde_json::to_string(v).unwrap_or_default());
+        }
+        out.push('}');
+        out
+    }
+}
+
+impl<'de> Deserialize<'de> for OrderedVars {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = OrderedVars;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of strings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<OrderedVars, A::Error> {
+                let mut vars = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, String>()? {
+                    vars.retain(|(seen, _): &(String, String)| *seen != k);
+                    vars.push((k, v));
+                }
+                Ok(OrderedVars(vars))
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -381,9 +428,7 @@ fn check_settings(
     errors: &mut Vec<String>,
 ) -> Result<SettingsPatch, LambdaError> {
     let mut p = SettingsPatch::default();
-    if let Some(r) = &s.runtime {
-        check_enum(errors, r, "runtime", runtime::ALL);
-    }
+    // The runtime is the service's own rule (below), not a model constraint.
     if let Some(r) = &s.role {
         check_len(errors, r, "role", 0, 10_000);
         check_pattern(errors, r, "role", &ROLE.0, ROLE.1);
@@ -482,15 +527,7 @@ fn check_settings(
 
     // The service's own rules.
     if let Some(r) = &s.runtime {
-        let runtime = Runtime::parse(r)
-            .ok_or_else(|| LambdaError::InvalidParameterValue(format!("Unknown runtime {r}")))?;
-        if let Some(replacement) = runtime.blocked_replacement() {
-            return Err(LambdaError::InvalidParameterValue(format!(
-                "The runtime parameter of {r} is no longer supported for creating or updating \
-                 AWS Lambda functions. We recommend you use the new runtime ({replacement}) while \
-                 creating or updating functions."
-            )));
-        }
+        runtime::check_creatable(r)?;
         p.runtime = Some(r.clone());
     }
     if let Some(m) = s.memory_size {
@@ -512,8 +549,8 @@ fn check_settings(
         p.timeout = Some(t as u32);
     }
     if let Some(env) = &s.environment {
-        let vars = env.variables.clone().unwrap_or_default();
-        let reserved: Vec<&str> = vars
+        let ordered = env.variables.clone().unwrap_or_default();
+        let reserved: Vec<&str> = ordered
             .keys()
             .map(String::as_str)
             .filter(|k| RESERVED_ENV_KEYS.contains(k))
@@ -526,14 +563,16 @@ fn check_settings(
                 reserved.join(", ")
             )));
         }
-        let measured = serde_json::to_string(&vars).unwrap_or_default();
+        let measured = ordered.measured();
         if measured.len() > limits::ENVIRONMENT_MAX_BYTES {
             return Err(LambdaError::InvalidParameterValue(format!(
                 "Lambda was unable to configure your environment variables because the environment \
                  variables you have provided exceeded the 4KB limit. String measured: {measured}"
             )));
         }
-        p.environment = Some(if vars.is_empty() { None } else { Some(vars) });
+        // Given, even empty, it is kept and echoed (`{"Variables": {}}`).
+        let vars: BTreeMap<String, String> = ordered.0.into_iter().collect();
+        p.environment = Some(Some(vars));
     }
     if let Some(layers) = &s.layers {
         if layers.len() > 5 {
