@@ -193,14 +193,22 @@ mod tests {
     }
 
     #[test]
-    fn blocked_runtimes_name_a_replacement() {
+    fn creatable_retired_and_unknown_runtimes() {
+        assert!(check_creatable("python3.12").is_ok());
+        assert!(check_creatable("python3.8").is_ok());
+        let retired = check_creatable("python3.7").unwrap_err().to_string();
         assert_eq!(
-            Runtime::parse("python3.7").unwrap().blocked_replacement(),
-            Some("python3.13")
+            retired,
+            "The runtime parameter of python3.7 is no longer supported for creating or updating \
+             AWS Lambda functions. We recommend you use a supported runtime while creating or \
+             updating functions."
         );
-        assert_eq!(
-            Runtime::parse("python3.12").unwrap().blocked_replacement(),
-            None
-        );
+        let unknown = check_creatable("PYTHON3.12").unwrap_err();
+        assert!(matches!(unknown, crate::LambdaError::InvalidParameterValue(_)));
+        assert!(unknown.to_string().starts_with(
+            "Value PYTHON3.12 at 'runtime' failed to satisfy constraint: Member must satisfy \
+             enum value set: [nodejs20.x, python3.14,"
+        ));
+        assert!(unknown.to_string().ends_with("java8.al2] or be a valid ARN"));
     }
 }
