@@ -118,7 +118,7 @@ pub async fn create(
     if state.store.get(&function).is_none() {
         return Err(state.not_found(&FunctionRef {
             name: function,
-            qualifier: None,
+            qualifier: input.function_version.clone(),
         }));
     }
     let st = state.clone();
@@ -191,10 +191,12 @@ pub async fn update(
     let (f, a) = (function.clone(), alias.clone());
     let record = blocking(move || {
         Ok(st.store.update(&f, &mut |rec| {
-            let current = rec
-                .aliases
-                .get(&a)
-                .ok_or_else(|| alias_not_found(&st, &f, &a))?;
+            let current = rec.aliases.get(&a).ok_or_else(|| {
+                LambdaError::ResourceNotFound(format!(
+                    "Alias not found: {}",
+                    st.partition.qualified_arn(&f, &a)
+                ))
+            })?;
             check_revision(input.revision_id.as_deref(), &current.revision_id)?;
             let mut next = (**current).clone();
             if let Some(v) = &input.function_version {

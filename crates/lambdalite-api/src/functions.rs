@@ -417,7 +417,14 @@ pub async fn update_code(
     .await?;
     state.invoker.retire_version(&shown.name, LATEST);
     tracing::info!(function = %shown.name, "code updated");
-    Ok(Json(shown.to_wire(&state.partition, View::Updating)))
+    // With Publish, the answer is the new version, which AWS reports as
+    // being created.
+    let view = if shown.version == LATEST {
+        View::Updating
+    } else {
+        View::Creating
+    };
+    Ok(Json(shown.to_wire(&state.partition, view)))
 }
 
 pub async fn delete(
@@ -437,10 +444,19 @@ pub async fn delete(
         Some(q) if is_version_number(q) => {
             return crate::versions::delete_version(&state, &r, q).await;
         }
-        Some(_) => {
+        Some(q) if lambdalite_model::alias::is_alias_name(q) => {
             return Err(ApiError(LambdaError::InvalidParameterValue(
-                "Deletion of aliases is not supported by DeleteFunction; use DeleteAlias.".into(),
-            )))
+                "Deletion of aliases is not currently supported.".into(),
+            )));
+        }
+        // Neither a version nor an alias (`$latest`): nothing by that name.
+        Some(_) => {
+            let unqualified = FunctionRef {
+                name: r.name.clone(),
+                qualifier: None,
+            };
+            state.lookup(&unqualified)?;
+            return Err(state.not_found(&r));
         }
     }
     state.lookup(&r)?;

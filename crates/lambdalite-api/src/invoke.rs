@@ -74,7 +74,16 @@ pub(crate) async fn parse(
         InvocationType::RequestResponse | InvocationType::DryRun => limits::SYNC_PAYLOAD_MAX_BYTES,
     };
     let body = read_body(body, limit, operation).await?;
-    let config = state.version_to_run(&r)?;
+    let config = state.version_to_run(&r).map_err(|e| {
+        // An unqualified invoke of no function names `$LATEST`.
+        if r.qualifier.is_none() && state.store.get(&r.name).is_none() {
+            ApiError(LambdaError::function_not_found(
+                state.partition.qualified_arn(&r.name, "$LATEST"),
+            ))
+        } else {
+            e
+        }
+    })?;
     let client_context = client_context(headers)?;
     let payload = check_payload(body)?;
     Ok(Parsed {

@@ -273,9 +273,7 @@ async fn request_id(mut req: Request, next: Next) -> Response {
     req.extensions_mut().insert(id);
     let mut resp = next.run(req).await;
     if let Some(v) = header {
-        resp.headers_mut()
-            .entry("x-amzn-RequestId")
-            .or_insert(v);
+        resp.headers_mut().entry("x-amzn-RequestId").or_insert(v);
     }
     resp
 }

@@ -41,7 +41,8 @@ fn same_content(version: &FunctionConfig, latest: &FunctionConfig) -> bool {
     a.version = latest.version.clone();
     a.revision_id = latest.revision_id.clone();
     a.last_modified = latest.last_modified.clone();
-    a.description = latest.description.clone();
+    // A version's description is $LATEST's unless PublishVersion gave one;
+    // a changed description is a change to publish, as on AWS.
     a == *latest
 }
 
@@ -215,7 +216,19 @@ pub(crate) async fn delete_version(
     r: &FunctionRef,
     version: &str,
 ) -> ApiResult<StatusCode> {
-    let n: u64 = version.parse().map_err(|_| state.not_found(r))?;
+    let unqualified = FunctionRef {
+        name: r.name.clone(),
+        qualifier: None,
+    };
+    let n: u64 = version.parse().map_err(|_| state.not_found(&unqualified))?;
+    let record = state
+        .store
+        .get(&r.name)
+        .ok_or_else(|| state.not_found(&unqualified))?;
+    // AWS answers a version that is not there (or no longer) as deleted.
+    if !record.versions.contains_key(&n) {
+        return Ok(StatusCode::NO_CONTENT);
+    }
     let resolved = state.lookup(r)?;
     let users: Vec<String> = resolved
         .record

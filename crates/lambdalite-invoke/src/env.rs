@@ -222,7 +222,9 @@ fn launch_spec(
     }
     let host_paths = match family {
         Some(RuntimeFamily::Python { .. } | RuntimeFamily::Node { .. }) => {
-            crate::runtimes::installation(&program).into_iter().collect()
+            crate::runtimes::installation(&program)
+                .into_iter()
+                .collect()
         }
         _ => Vec::new(),
     };

@@ -210,7 +210,9 @@ pub(crate) async fn start(
     let (reader, output_end) = std::io::pipe().map_err(|e| internal("creating a log pipe", &e))?;
     let spec = LaunchSpec {
         program: kind.interpreter.clone(),
-        host_paths: runtimes::installation(&kind.interpreter).into_iter().collect(),
+        host_paths: runtimes::installation(&kind.interpreter)
+            .into_iter()
+            .collect(),
         args,
         env,
         runtime: host_runtime_dir,

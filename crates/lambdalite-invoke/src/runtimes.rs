@@ -211,7 +211,10 @@ fn manager_bin_dirs(
 /// The numbers in a version folder's name (`v20.11.1`, `3.12.1`,
 /// `cpython-3.12.4-linux-x86_64-gnu`), for ordering newest first.
 fn version_key(path: &Path) -> Vec<u64> {
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     name.split(|c: char| !c.is_ascii_digit())
         .filter(|s| !s.is_empty())
         .filter_map(|s| s.parse().ok())

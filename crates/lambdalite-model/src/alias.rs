@@ -57,6 +57,14 @@ pub fn is_version_number(q: &str) -> bool {
     !q.is_empty() && q.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Whether `name` has an alias name's form (letters, digits, `-`, `_`;
+/// not all digits).
+pub fn is_alias_name(name: &str) -> bool {
+    let mut errors = Vec::new();
+    check_alias_name(name, &mut errors);
+    errors.is_empty()
+}
+
 /// Checks an alias name against the model's constraints.
 pub fn check_alias_name(name: &str, errors: &mut Vec<String>) {
     let valid_chars = name
@@ -91,22 +99,37 @@ pub fn check_function_version(v: &str, errors: &mut Vec<String>) {
 
 /// Validates a routing configuration for an alias to `primary`.
 pub fn check_routing(primary: &str, routing: &BTreeMap<String, f64>) -> Result<(), LambdaError> {
+    // AWS quotes the whole map, as Java prints it: `{2=0.5}`.
+    let shown = format!(
+        "{{{}}}",
+        routing
+            .iter()
+            .map(|(k, v)| format!("{k}={}", java_double(*v)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let mut errors = Vec::new();
-    for (version, weight) in routing {
-        if !(0.0..=1.0).contains(weight) || weight.is_nan() {
-            errors.push(format!(
-                "Value '{weight}' at 'routingConfig.additionalVersionWeights' failed to satisfy \
-                 constraint: Map value must satisfy constraint: [Member must have value less than \
-                 or equal to 1.0, Member must have value greater than or equal to 0.0]"
-            ));
-        }
-        if !is_version_number(version) {
-            errors.push(format!(
-                "Value '{version}' at 'routingConfig.additionalVersionWeights' failed to satisfy \
-                 constraint: Map keys must satisfy constraint: [Member must satisfy regular \
-                 expression pattern: [0-9]+]"
-            ));
-        }
+    if routing
+        .keys()
+        .any(|v| !is_version_number(v) || v.len() > 1024)
+    {
+        errors.push(format!(
+            "Value '{shown}' at 'routingConfig.additionalVersionWeights' failed to satisfy \
+             constraint: Map keys must satisfy constraint: [Member must have length less than or \
+             equal to 1024, Member must have length greater than or equal to 1, Member must \
+             satisfy regular expression pattern: [0-9]+]"
+        ));
+    }
+    if routing
+        .values()
+        .any(|w| !(0.0..=1.0).contains(w) || w.is_nan())
+    {
+        errors.push(format!(
+            "Value '{shown}' at 'routingConfig.additionalVersionWeights' failed to satisfy \
+             constraint: Map value must satisfy constraint: [Member must have value less than \
+             or equal to 1.0, Member must have value greater than or equal to 0.0, Member must \
+             not be null]"
+        ));
     }
     if !errors.is_empty() {
         return Err(LambdaError::Validation(errors));
@@ -130,6 +153,29 @@ pub fn check_routing(primary: &str, routing: &BTreeMap<String, f64>) -> Result<(
         )));
     }
     Ok(())
+}
+
+/// A double as Java's `Double.toString` writes it (`2.0`, `0.5`, `1.0E-4`).
+fn java_double(v: f64) -> String {
+    let a = v.abs();
+    if v.is_nan() {
+        "NaN".into()
+    } else if v.is_infinite() {
+        if v > 0.0 { "Infinity" } else { "-Infinity" }.into()
+    } else if a == 0.0 || (1e-3..1e7).contains(&a) {
+        let s = format!("{v}");
+        if s.contains('.') {
+            s
+        } else {
+            format!("{s}.0")
+        }
+    } else {
+        let s = format!("{v:E}");
+        match s.split_once('E') {
+            Some((m, e)) if !m.contains('.') => format!("{m}.0E{e}"),
+            _ => s,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -181,5 +227,30 @@ mod tests {
         ));
         assert!(check_routing("1", &r(&[("1", 0.5)])).is_err());
         assert!(check_routing("1", &r(&[("2", 0.5), ("3", 0.1)])).is_err());
+    }
+
+    #[test]
+    fn routing_errors_quote_the_map_as_aws_does() {
+        let r = |v: &[(&str, f64)]| v.iter().map(|(k, w)| (k.to_string(), *w)).collect();
+        let e = check_routing("1", &r(&[("2", 2.0)]))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "1 validation error detected: Value '{2=2.0}' at 'routingConfig.additionalVersionWeights' \
+             failed to satisfy constraint: Map value must satisfy constraint: [Member must have value \
+             less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member \
+             must not be null]"
+        );
+        let e = check_routing("1", &r(&[("2", -1.0)]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("Value '{2=-1.0}'"), "{e}");
+        let e = check_routing("1", &r(&[("$LATEST", 0.5)]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("Value '{$LATEST=0.5}' at"), "{e}");
+        assert_eq!(java_double(0.0001), "1.0E-4");
+        assert_eq!(java_double(0.25), "0.25");
     }
 }

@@ -107,6 +107,32 @@ pub enum View {
     Updating,
 }
 
+/// The ARN of the runtime version a function runs on: one per runtime
+/// identifier and region here (lambdalite's runtimes change with
+/// lambdalite, not per function), in AWS's form.
+pub fn runtime_version_arn(region: &str, runtime: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(format!("lambdalite runtime {runtime}").as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("arn:aws:lambda:{region}::runtime:{hex}")
+}
+
+/// The RevisionId a configuration had while its change was in progress:
+/// derived from the one it has after, so every answer agrees.
+fn passing_revision(after: &str) -> String {
+    use sha2::Digest as _;
+    let d = sha2::Sha256::digest(format!("in progress {after}").as_bytes());
+    let h: String = d.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
+}
+
 impl FunctionConfig {
     /// The log group the function writes to.
     pub fn log_group(&self) -> String {
@@ -161,7 +187,22 @@ impl FunctionConfig {
             put("DeadLetterConfig", json!({ "TargetArn": t }));
         }
         put("TracingConfig", json!({ "Mode": self.tracing_mode }));
-        put("RevisionId", json!(self.revision_id));
+        // While a create or update is in progress AWS reports a RevisionId
+        // that changes again when it completes; lambdalite's transitions
+        // complete at once, so the answer carries that passing id.
+        let revision = match view {
+            View::Creating | View::Updating if self.version == LATEST => {
+                passing_revision(&self.revision_id)
+            }
+            _ => self.revision_id.clone(),
+        };
+        put("RevisionId", json!(revision));
+        if let (Some(r), false) = (&self.runtime, view == View::List) {
+            put(
+                "RuntimeVersionConfig",
+                json!({ "RuntimeVersionArn": runtime_version_arn(&partition.region, r) }),
+            );
+        }
         match view {
             View::List => {}
             View::Creating => {

@@ -204,11 +204,16 @@ mod tests {
              updating functions."
         );
         let unknown = check_creatable("PYTHON3.12").unwrap_err();
-        assert!(matches!(unknown, crate::LambdaError::InvalidParameterValue(_)));
+        assert!(matches!(
+            unknown,
+            crate::LambdaError::InvalidParameterValue(_)
+        ));
         assert!(unknown.to_string().starts_with(
             "Value PYTHON3.12 at 'runtime' failed to satisfy constraint: Member must satisfy \
              enum value set: [nodejs20.x, python3.14,"
         ));
-        assert!(unknown.to_string().ends_with("java8.al2] or be a valid ARN"));
+        assert!(unknown
+            .to_string()
+            .ends_with("java8.al2] or be a valid ARN"));
     }
 }

@@ -453,7 +453,10 @@ pub fn plan(host: &HostLayout, spec: &RootSpec) -> Vec<Step> {
         };
         let top = top.to_string_lossy();
         let shadowed = ROOT_OWN.contains(&top.as_ref())
-            || host.system.iter().any(|(name, _)| name.as_str() == top.as_ref());
+            || host
+                .system
+                .iter()
+                .any(|(name, _)| name.as_str() == top.as_ref());
         let plain = inside
             .components()
             .all(|c| matches!(c, std::path::Component::Normal(_)));

@@ -88,7 +88,9 @@ pub fn run(args: RuntimesArgs) -> anyhow::Result<()> {
 }
 
 fn runtime_dir(data_dir: &Path) -> PathBuf {
-    lambdalite_store::Layout::new(data_dir).root.join("runtimes")
+    lambdalite_store::Layout::new(data_dir)
+        .root
+        .join("runtimes")
 }
 
 fn install(args: InstallArgs) -> anyhow::Result<()> {
@@ -107,7 +109,13 @@ fn install(args: InstallArgs) -> anyhow::Result<()> {
         );
         replace_dir(&runtimes::sdk_dir(&root, SdkLang::Python), |tmp| {
             let status = Command::new(&python)
-                .args(["-m", "pip", "install", "--disable-pip-version-check", "--no-input"])
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--disable-pip-version-check",
+                    "--no-input",
+                ])
                 .args(["--root-user-action", "ignore"])
                 .args(["--progress-bar", "on", "--no-compile", "--target"])
                 .arg(tmp)
@@ -128,7 +136,13 @@ fn install(args: InstallArgs) -> anyhow::Result<()> {
         );
         replace_dir(&runtimes::sdk_dir(&root, SdkLang::Node), |tmp| {
             let status = Command::new("npm")
-                .args(["install", "--no-audit", "--no-fund", "--omit=dev", "--prefix"])
+                .args([
+                    "install",
+                    "--no-audit",
+                    "--no-fund",
+                    "--omit=dev",
+                    "--prefix",
+                ])
                 .arg(tmp)
                 .args(&packages)
                 .status()
@@ -156,7 +170,10 @@ fn or_default(given: &[String], default: &[&str]) -> Vec<String> {
 
 /// Fills a fresh folder beside `dir`, then puts it in `dir`'s place, so a
 /// failed or interrupted install leaves the previous one whole.
-fn replace_dir(dir: &Path, fill: impl FnOnce(&Path) -> anyhow::Result<String>) -> anyhow::Result<()> {
+fn replace_dir(
+    dir: &Path,
+    fill: impl FnOnce(&Path) -> anyhow::Result<String>,
+) -> anyhow::Result<()> {
     let parent = dir.parent().context("the SDK folder has no parent")?;
     std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     let tmp = parent.join(format!(".sdk-{}", std::process::id()));
