@@ -414,3 +414,80 @@ def test_setuid_binaries_give_nothing(lam, probe, me):
     assert out["euids"], "no setuid program was caught running"
     assert 0 not in out["euids"], out
     assert out["mount_rc"] != 0
+
+
+# ------------------------------------------------------------ NAT to the outside
+
+TEST_HOST_NET = "198.51.100"  # TEST-NET-2: a documentation range, routed nowhere
+
+
+@pytest.fixture
+def test_host():
+    """A host of the test's own, in a network namespace linked to this one
+    by a veth pair, with no route back to the environments' addresses: only
+    traffic lambdalite masquerades reaches it and gets an answer. It answers
+    each connection with the address it came from."""
+    import shutil
+    import subprocess
+
+    if os.geteuid() != 0 or not shutil.which("ip"):
+        pytest.skip("test hosts need root and iproute2")
+    ns = f"lltest{os.getpid() % 100000}"
+    host_if, peer_if = f"llth{os.getpid() % 10000}", f"lltp{os.getpid() % 10000}"
+
+    def ip(*args, netns=None):
+        cmd = ["ip", "netns", "exec", netns, "ip", *args] if netns else ["ip", *args]
+        subprocess.run(cmd, check=True, capture_output=True)
+
+    ip("netns", "add", ns)
+    try:
+        ip("link", "add", host_if, "type", "veth", "peer", "name", peer_if, "netns", ns)
+        ip("addr", "add", f"{TEST_HOST_NET}.1/24", "dev", host_if)
+        ip("link", "set", host_if, "up")
+        ip("addr", "add", f"{TEST_HOST_NET}.2/24", "dev", peer_if, netns=ns)
+        ip("link", "set", peer_if, "up", netns=ns)
+        ip("link", "set", "lo", "up", netns=ns)
+        server = subprocess.Popen(
+            ["ip", "netns", "exec", ns, "/usr/bin/python3", "-c", (
+                "import socket\n"
+                "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+                f"s.bind(('{TEST_HOST_NET}.2', 8080)); s.listen(8); print('ready', flush=True)\n"
+                "while True:\n"
+                "    c, peer = s.accept(); c.sendall(('peer=%s\\n' % peer[0]).encode()); c.close()\n"
+            )],
+            stdout=subprocess.PIPE,
+        )
+        assert server.stdout.readline().strip() == b"ready"
+        try:
+            yield f"{TEST_HOST_NET}.2"
+        finally:
+            server.kill()
+            server.wait()
+    finally:
+        subprocess.run(["ip", "link", "del", host_if], capture_output=True)
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+def test_default_network_reaches_beyond_the_host_through_nat(tmp_path, test_host):
+    import shutil
+
+    from conftest import Server
+
+    if not shutil.which("nft"):
+        if os.environ.get("CI"):
+            pytest.fail("nftables is not installed, so NAT can't be tested (.ci/run installs it)")
+        pytest.skip("nftables is not installed")
+    server = Server(tmp_path).start()
+    try:
+        lam = server.client()
+        name = probe_fn(lam)
+        err, me, _ = call(lam, name, {"op": "whoami"})
+        if me["uid"] != 993:
+            pytest.skip("no namespace sandbox here")
+        err, out, _ = call(lam, name, {"op": "connect", "host": test_host, "port": 8080})
+        assert err is None and out["ok"] is True, out
+        # The test host saw the host's own address on its link, not the
+        # environment's link-local one: the connection was masqueraded.
+        assert out["value"].strip() == f"peer={TEST_HOST_NET}.1", out
+    finally:
+        server.stop()
