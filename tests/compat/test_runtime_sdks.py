@@ -71,7 +71,30 @@ def test_node_functions_require_the_installed_sdk(sdk_server):
     body = json.loads(r["Payload"].read())
     assert "FunctionError" not in r, body
     assert name in body["names"]
-    assert body["sdk"].startswith("/var/runtime/sdk/node_modules/@aws-sdk/client-lambda/")
+    # The runtime's copy: seen at /node_modules in a sandbox (where ES
+    # modules find it too), through NODE_PATH without one.
+    assert body["sdk"].startswith(
+        ("/node_modules/@aws-sdk/client-lambda/", "/var/runtime/sdk/node_modules/@aws-sdk/client-lambda/")
+    ), body["sdk"]
+
+
+def test_es_module_handlers_import_the_installed_sdk(sdk_server):
+    lam = sdk_server.client()
+    code = make_zip({
+        "index.mjs": (
+            "import { LambdaClient, GetFunctionCommand } from '@aws-sdk/client-lambda';\n"
+            "export const handler = async (event, context) => {\n"
+            "  const out = await new LambdaClient({}).send(new GetFunctionCommand({ FunctionName: context.functionName }));\n"
+            "  return out.Configuration.FunctionName;\n"
+            "};\n"
+        )
+    })
+    name = create(lam, zip_bytes=code, runtime="nodejs20.x", handler="index.handler",
+                  MemorySize=1769, Timeout=60)["FunctionName"]
+    r = lam.invoke(FunctionName=name, Payload=b"{}")
+    body = json.loads(r["Payload"].read())
+    assert "FunctionError" not in r, body
+    assert body == name
 
 
 def test_a_bundled_boto3_wins_over_the_runtimes(sdk_server):

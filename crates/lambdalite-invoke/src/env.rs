@@ -220,17 +220,20 @@ fn launch_spec(
     if let Some(vars) = &config.environment {
         env.extend(vars.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
-    let host_paths = match family {
-        Some(RuntimeFamily::Python { .. } | RuntimeFamily::Node { .. }) => {
-            crate::runtimes::installation(&program)
-                .into_iter()
-                .collect()
+    let binds = match family {
+        Some(RuntimeFamily::Python { .. }) => {
+            crate::runtimes::binds(&program, None, &settings.runtime_dir)
         }
+        Some(RuntimeFamily::Node { .. }) => crate::runtimes::binds(
+            &program,
+            Some(crate::runtimes::SdkLang::Node),
+            &settings.runtime_dir,
+        ),
         _ => Vec::new(),
     };
     let spec = LaunchSpec {
         program,
-        host_paths,
+        binds,
         args,
         env,
         code,

@@ -210,9 +210,11 @@ pub(crate) async fn start(
     let (reader, output_end) = std::io::pipe().map_err(|e| internal("creating a log pipe", &e))?;
     let spec = LaunchSpec {
         program: kind.interpreter.clone(),
-        host_paths: runtimes::installation(&kind.interpreter)
-            .into_iter()
-            .collect(),
+        binds: runtimes::binds(
+            &kind.interpreter,
+            (kind.lang == Lang::Node).then_some(runtimes::SdkLang::Node),
+            &settings.runtime_dir,
+        ),
         args,
         env,
         runtime: host_runtime_dir,

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use lambdalite_model::{Runtime, RuntimeFamily};
+use lambdalite_sandbox::Bind;
 
 /// The python bootstrap, shipped inside the binary.
 pub const PYTHON_BOOTSTRAP: &str = include_str!("../../../runtimes/python/bootstrap.py");
@@ -282,6 +283,24 @@ pub const SDK_MANIFEST: &str = "lambdalite-sdk.txt";
 /// packages there; node's under `node_modules/`).
 pub fn sdk_dir(runtime_dir: &Path, lang: SdkLang) -> PathBuf {
     runtime_dir.join(lang.name()).join("sdk")
+}
+
+/// The host folders an interpreter's environments must see: its own
+/// installation, when outside the system folders, and for node the SDK's
+/// `node_modules` at `/node_modules`, where an ES module's `import` finds it
+/// after the function's own `node_modules` (NODE_PATH serves `require`).
+pub fn binds(interpreter: &Path, lang: Option<SdkLang>, runtime_dir: &Path) -> Vec<Bind> {
+    let mut binds: Vec<Bind> = installation(interpreter).map(Bind::same).into_iter().collect();
+    if lang == Some(SdkLang::Node) {
+        let modules = sdk_dir(runtime_dir, SdkLang::Node).join("node_modules");
+        if modules.is_dir() {
+            binds.push(Bind {
+                host: modules,
+                inside: PathBuf::from("/node_modules"),
+            });
+        }
+    }
+    binds
 }
 
 /// Writes the bootstraps into `dir` (the `LAMBDA_RUNTIME_DIR` of python and

@@ -57,11 +57,30 @@ pub struct LaunchSpec {
     /// [`Process::bind_code`] (a runtime started ahead of its function).
     /// Honoured by sandboxes whose [`Sandbox::binds_code_late`] is true.
     pub late_code: bool,
-    /// Host folders the program needs, shown read-only at the same place
-    /// (an interpreter's installation outside the system folders).
-    pub host_paths: Vec<PathBuf>,
+    /// Host folders the program needs, shown read-only where given (an
+    /// interpreter's installation outside the system folders, at its own
+    /// path). Sandboxes without a root of their own ignore them.
+    pub binds: Vec<Bind>,
     /// The environment's standard input (`/dev/null` when absent).
     pub stdin: Option<Arc<std::os::fd::OwnedFd>>,
+}
+
+/// A host folder shown read-only inside an environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bind {
+    pub host: PathBuf,
+    /// Where the environment sees it (absolute).
+    pub inside: PathBuf,
+}
+
+impl Bind {
+    /// The folder at its own path.
+    pub fn same(path: PathBuf) -> Bind {
+        Bind {
+            host: path.clone(),
+            inside: path,
+        }
+    }
 }
 
 /// Where an environment's processes see its folders.

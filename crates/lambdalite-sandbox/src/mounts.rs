@@ -133,11 +133,11 @@ pub struct RootSpec {
     /// `/opt`, receiving the mounts the host later makes there (code bound
     /// late); `code` and `layers` are then not mounted.
     pub late: Option<PathBuf>,
-    /// Host folders shown read-only at the same place (an interpreter
-    /// installed by a version manager, e.g. `/root/.pyenv/versions/3.12.1`).
-    /// Folders in or over the root's own (`/usr`, `/var`, `/tmp`, ...) are
-    /// left out.
-    pub host_paths: Vec<PathBuf>,
+    /// Host folders shown read-only, each at the place given (an
+    /// interpreter installed by a version manager at its own path, e.g.
+    /// `/root/.pyenv/versions/3.12.1`). Places in or over the root's own
+    /// folders (`/usr`, `/var`, `/tmp`, ...) are left out.
+    pub binds: Vec<crate::Bind>,
 }
 
 /// The root's own top-level entries: a host path there would shadow them.
@@ -444,8 +444,8 @@ pub fn plan(host: &HostLayout, spec: &RootSpec) -> Vec<Step> {
     }
 
     let mut made: Vec<PathBuf> = Vec::new();
-    for host_path in &spec.host_paths {
-        let Ok(inside) = host_path.strip_prefix("/") else {
+    for bind in &spec.binds {
+        let Ok(inside) = bind.inside.strip_prefix("/") else {
             continue;
         };
         let Some(std::path::Component::Normal(top)) = inside.components().next() else {
@@ -471,7 +471,7 @@ pub fn plan(host: &HostLayout, spec: &RootSpec) -> Vec<Step> {
                 made.push(at.clone());
             }
         }
-        p.bind_ro(host_path, &inside.to_string_lossy());
+        p.bind_ro(&bind.host, &inside.to_string_lossy());
     }
 
     p.mkdir("tmp", 0o1777);
@@ -573,7 +573,7 @@ mod tests {
     fn spec(staging: &Path) -> RootSpec {
         RootSpec {
             late: None,
-            host_paths: Vec::new(),
+            binds: Vec::new(),
             staging: staging.to_path_buf(),
             host_root: PathBuf::from("/host"),
             code: PathBuf::from("/data/code/abc"),

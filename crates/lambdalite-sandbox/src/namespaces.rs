@@ -311,7 +311,7 @@ impl Prepared for NsPrepared {
             gid: SANDBOX_GID,
             user: SANDBOX_USER.into(),
             late: None,
-            host_paths: spec.host_paths.clone(),
+            binds: spec.binds.clone(),
         };
         let slot = if spec.late_code {
             Some(
