@@ -79,4 +79,3 @@ pub async fn authenticate(
     req.extensions_mut().insert(caller);
     next.run(req).await
 }
-

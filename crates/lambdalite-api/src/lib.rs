@@ -77,13 +77,6 @@ pub fn start(state: &Arc<AppState>) {
 }
 
 /// The whole HTTP application.
-/// [`app`] as the listener execution environments reach serves it: every
-/// request there must be signed (functions sign with their own
-/// credentials), whatever the server's keys.
-pub fn functions_app(state: Arc<AppState>) -> Router {
-    app(state).layer(axum::Extension(auth::FromFunctions))
-}
-
 pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .route(

@@ -290,7 +290,10 @@ pub fn sdk_dir(runtime_dir: &Path, lang: SdkLang) -> PathBuf {
 /// `node_modules` at `/node_modules`, where an ES module's `import` finds it
 /// after the function's own `node_modules` (NODE_PATH serves `require`).
 pub fn binds(interpreter: &Path, lang: Option<SdkLang>, runtime_dir: &Path) -> Vec<Bind> {
-    let mut binds: Vec<Bind> = installation(interpreter).map(Bind::same).into_iter().collect();
+    let mut binds: Vec<Bind> = installation(interpreter)
+        .map(Bind::same)
+        .into_iter()
+        .collect();
     if lang == Some(SdkLang::Node) {
         let modules = sdk_dir(runtime_dir, SdkLang::Node).join("node_modules");
         if modules.is_dir() {

@@ -51,7 +51,11 @@ const JSON_TARGETS: &[(&str, &str, Protocol)] = &[
     ("Kinesis_20131202", "kinesis", Protocol::Json11),
     ("Logs_20140328", "logs", Protocol::Json11),
     ("DynamoDBStreams_20120810", "dynamodb", Protocol::Json10),
-    ("GraniteServiceVersion20100801", "monitoring", Protocol::Json10),
+    (
+        "GraniteServiceVersion20100801",
+        "monitoring",
+        Protocol::Json10,
+    ),
 ];
 
 /// Signing names of the services that speak the query protocol.
@@ -159,7 +163,10 @@ mod tests {
     #[test]
     fn query_requests_by_scope_or_queue_path() {
         let auth = "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=00";
-        let form = ("content-type", "application/x-www-form-urlencoded; charset=utf-8");
+        let form = (
+            "content-type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        );
         let p = parts("POST", "/", &[form, ("authorization", auth)]);
         assert_eq!(identify(&p).unwrap().service, "sqs");
         let lambda = auth.replace("/sqs/", "/lambda/");

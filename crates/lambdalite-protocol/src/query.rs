@@ -97,8 +97,10 @@ pub fn error(xmlns: &str, request_id: &str, e: &ServiceError) -> Response<Bytes>
 
 fn xml_response(body: String, request_id: &str) -> Response<Bytes> {
     let mut resp = Response::new(Bytes::from(body));
-    resp.headers_mut()
-        .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/xml"),
+    );
     if let Ok(v) = HeaderValue::from_str(request_id) {
         resp.headers_mut().insert("x-amzn-RequestId", v);
     }
@@ -125,6 +127,9 @@ mod tests {
                 (".Value.StringValue".to_string(), "x y".to_string())
             ]
         );
-        assert_eq!(p.numbered("AttributeName")[0].1, vec![(String::new(), "All".to_string())]);
+        assert_eq!(
+            p.numbered("AttributeName")[0].1,
+            vec![(String::new(), "All".to_string())]
+        );
     }
 }

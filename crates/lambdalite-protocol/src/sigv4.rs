@@ -20,15 +20,13 @@
 
 use std::collections::HashMap;
 
-
 use base64::Engine as _;
-use http::request::Parts;
-use http::HeaderMap;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use hmac::{Hmac, Mac};
+use http::request::Parts;
+use http::HeaderMap;
 use lambdalite_model::LambdaError;
 use sha2::{Digest, Sha256};
-
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 const SERVICE: &str = "lambda";

@@ -68,7 +68,9 @@ mod tests {
     #[test]
     fn writes_and_escapes() {
         let mut x = Xml::new();
-        x.open("A", Some("urn:x")).leaf("B", "1 < 2 & \"q\"\r").close("A");
+        x.open("A", Some("urn:x"))
+            .leaf("B", "1 < 2 & \"q\"\r")
+            .close("A");
         assert_eq!(
             x.finish(),
             "<?xml version=\"1.0\"?><A xmlns=\"urn:x\"><B>1 &lt; 2 &amp; &quot;q&quot;&#xD;</B></A>"

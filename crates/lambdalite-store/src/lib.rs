@@ -9,6 +9,8 @@
 mod code;
 pub mod queue;
 mod sqlite;
+pub mod sqs;
+pub mod writer;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

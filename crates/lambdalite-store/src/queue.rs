@@ -6,11 +6,11 @@
 //! of accepts shares its fsyncs.
 
 use std::path::Path;
-use std::sync::mpsc;
 
 use rusqlite::{params, Connection};
 
-use crate::{io_err, StoreError};
+use crate::writer::{open_connection, Writer};
+use crate::StoreError;
 
 /// One accepted asynchronous invocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,12 +38,10 @@ enum Op {
     Delete(String),
 }
 
-type Ack = mpsc::SyncSender<Result<(), String>>;
-
 /// The handle of the queue's writer thread.
 #[derive(Clone)]
 pub struct AsyncQueue {
-    tx: mpsc::Sender<(Op, Option<Ack>)>,
+    writer: Writer<Op>,
 }
 
 const SCHEMA: &str = "
@@ -62,10 +60,7 @@ impl AsyncQueue {
     /// Opens the queue in the database at `path`; returns it with the events
     /// a previous run accepted and did not finish.
     pub fn open(path: &Path) -> Result<(AsyncQueue, Vec<QueuedEvent>), StoreError> {
-        let conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let conn = open_connection(path)?;
         conn.execute_batch(SCHEMA)?;
         let pending = {
             let mut stmt = conn.prepare(
@@ -85,32 +80,12 @@ impl AsyncQueue {
             })?;
             rows.collect::<Result<Vec<_>, _>>()?
         };
-        let (tx, rx) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("lambdalite-queue".into())
-            .spawn(move || write_loop(conn, rx))
-            .map_err(io_err("starting the queue writer"))?;
-        Ok((AsyncQueue { tx }, pending))
+        let writer = Writer::start("queue", conn, apply)?;
+        Ok((AsyncQueue { writer }, pending))
     }
 
     fn send(&self, op: Op, wait: bool) -> Result<(), StoreError> {
-        let closed = || StoreError::Io {
-            context: "the queue writer stopped".into(),
-            source: std::io::Error::other("queue closed"),
-        };
-        if !wait {
-            return self.tx.send((op, None)).map_err(|_| closed());
-        }
-        let (ack_tx, ack_rx) = mpsc::sync_channel(1);
-        self.tx.send((op, Some(ack_tx))).map_err(|_| closed())?;
-        match ack_rx.recv() {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(StoreError::Io {
-                context: "writing the async queue".into(),
-                source: std::io::Error::other(e),
-            }),
-            Err(_) => Err(closed()),
-        }
+        self.writer.send(op, wait)
     }
 
     /// Adds an event; returns once it is durable. Blocks.
@@ -167,33 +142,6 @@ fn apply(conn: &Connection, op: &Op) -> rusqlite::Result<()> {
         Op::Delete(id) => conn
             .execute("DELETE FROM async_events WHERE id = ?1", params![id])
             .map(drop),
-    }
-}
-
-fn write_loop(conn: Connection, rx: mpsc::Receiver<(Op, Option<Ack>)>) {
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while batch.len() < 4096 {
-            match rx.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
-            }
-        }
-        let result = (|| -> rusqlite::Result<()> {
-            let tx = conn.unchecked_transaction()?;
-            for (op, _) in &batch {
-                apply(&tx, op)?;
-            }
-            tx.commit()
-        })();
-        if let Err(e) = &result {
-            tracing::error!(error = %e, "writing the async queue failed");
-        }
-        for (_, ack) in batch {
-            if let Some(ack) = ack {
-                let _ = ack.send(result.as_ref().map(|_| ()).map_err(|e| e.to_string()));
-            }
-        }
     }
 }
 

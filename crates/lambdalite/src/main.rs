@@ -4,6 +4,7 @@ mod bench;
 mod deploy;
 mod runtimes_cmd;
 mod serve;
+mod services;
 
 use clap::{Parser, Subcommand};
 

@@ -307,6 +307,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             ..AsyncSettings::default()
         },
     );
+    let (sqs_store, sqs_state) = lambdalite_store::sqs::SqsStore::open(&layout.database())
+        .context("opening the SQS tables")?;
+    let sqs = Arc::new(lambdalite_sqs::Sqs::new(
+        &args.account_id,
+        &args.region,
+        sqs_store,
+        sqs_state,
+    ));
+    let services = Arc::new(crate::services::Services {
+        auth: auth.clone(),
+        sqs: sqs.clone(),
+    });
     let state = Arc::new(AppState {
         store: Arc::new(store),
         code,
@@ -325,9 +337,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("importing APIs (--apis): {e}"))?;
         tracing::info!(path = %path.display(), apis = ?ids, "APIs imported");
     }
+    // Every service on the one listener: the event services first, then
+    // the Lambda API.
+    let app = lambdalite_api::app(state.clone()).layer(axum::middleware::from_fn_with_state(
+        services.clone(),
+        crate::services::dispatch,
+    ));
     if let Some(inner) = reach.listener {
         tracing::info!(addr = %inner.local_addr()?, "serving functions' SDK calls");
-        let app = lambdalite_api::functions_app(state.clone());
+        // Every request there must be signed, whatever the server's keys.
+        let app = app
+            .clone()
+            .layer(axum::Extension(lambdalite_api::auth::FromFunctions));
         tokio::spawn(async move {
             let inner = inner.tap_io(nodelay);
             if let Err(e) = axum::serve(
@@ -345,7 +366,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listener = listener.tap_io(nodelay);
     axum::serve(
         listener,
-        lambdalite_api::app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await

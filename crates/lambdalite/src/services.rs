@@ -1,0 +1,127 @@
+//! The AWS services beside the Lambda API on the one listener: each
+//! request that lambdalite-protocol tells is for one of them is checked
+//! (SigV4, scoped to that service) and served by its crate; everything
+//! else goes on to the Lambda API.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use lambdalite_api::auth::{Auth, FromFunctions};
+use lambdalite_model::LambdaError;
+use lambdalite_protocol::json::ServiceError;
+use lambdalite_protocol::{identify, json, query, Protocol};
+
+/// Largest body of a request to these services: SQS's 1 MiB message in a
+/// JSON or form envelope.
+const BODY_MAX_BYTES: usize = 2 * 1024 * 1024 + 64 * 1024;
+
+/// What the services need at dispatch.
+pub struct Services {
+    pub auth: Auth,
+    pub sqs: Arc<lambdalite_sqs::Sqs>,
+}
+
+/// AWS's answer to a request whose signature fails, in the service's terms.
+fn auth_error(e: &LambdaError) -> ServiceError {
+    let (code, message) = match e {
+        LambdaError::MissingAuthenticationToken(m) => ("MissingAuthenticationToken", m.clone()),
+        LambdaError::IncompleteSignature(m) => ("IncompleteSignature", m.clone()),
+        LambdaError::UnrecognizedClient(_) => (
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.".to_string(),
+        ),
+        LambdaError::InvalidSignature(m) => ("SignatureDoesNotMatch", m.clone()),
+        other => ("AccessDenied", other.to_string()),
+    };
+    ServiceError::client(code, message).with_status(StatusCode::FORBIDDEN)
+}
+
+fn to_axum(resp: http::Response<bytes::Bytes>) -> Response {
+    let (parts, body) = resp.into_parts();
+    Response::from_parts(parts, Body::from(body))
+}
+
+fn error_response(protocol: Protocol, request_id: &str, e: &ServiceError) -> Response {
+    to_axum(match protocol {
+        Protocol::Query => {
+            query::error("http://queue.amazonaws.com/doc/2012-11-05/", request_id, e)
+        }
+        Protocol::Json10 | Protocol::Json11 => {
+            json::error(protocol, "com.amazonaws.sqs", true, request_id, e)
+        }
+    })
+}
+
+/// The middleware in front of the Lambda API.
+pub async fn dispatch(State(services): State<Arc<Services>>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    // Function URLs and APIs take any request, forms included.
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let http_trigger = host.contains(".lambda-url.")
+        || host.contains(".execute-api.")
+        || parts.uri.path().starts_with("/_lambdalite/");
+    let target = if http_trigger { None } else { identify(&parts) };
+    let Some(target) = target else {
+        return next.run(Request::from_parts(parts, body)).await;
+    };
+    if target.service != "sqs" {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let body = match axum::body::to_bytes(body, BODY_MAX_BYTES).await {
+        Ok(b) => b,
+        Err(_) => {
+            let e = ServiceError::client(
+                "RequestEntityTooLarge",
+                format!("Request must be smaller than {BODY_MAX_BYTES} bytes"),
+            )
+            .with_status(StatusCode::PAYLOAD_TOO_LARGE);
+            return error_response(target.protocol, &request_id, &e);
+        }
+    };
+    let from_functions = parts.extensions.get::<FromFunctions>().is_some();
+    if services.auth.enforced() || from_functions {
+        match services
+            .auth
+            .verify_for(target.service, &parts, &body, chrono::Utc::now())
+        {
+            Ok(caller) if services.auth.is_own(&caller) => {}
+            Ok(_) => {
+                let e = ServiceError::client("AccessDenied", "Access to the resource is denied.")
+                    .with_status(StatusCode::FORBIDDEN);
+                return error_response(target.protocol, &request_id, &e);
+            }
+            Err(e) => return error_response(target.protocol, &request_id, &auth_error(&e)),
+        }
+    }
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let base = format!("http://{host}");
+    let resp = lambdalite_sqs::handle(
+        &services.sqs,
+        target.protocol,
+        target.operation.as_deref(),
+        &base,
+        parts.uri.path(),
+        parts.uri.query(),
+        &body,
+        &request_id,
+    )
+    .await;
+    let mut resp = to_axum(resp);
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().entry("x-amzn-RequestId").or_insert(v);
+    }
+    resp.into_response()
+}
