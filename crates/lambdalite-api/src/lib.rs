@@ -11,6 +11,7 @@ pub mod auth;
 mod concurrency;
 mod deployments;
 mod error;
+pub mod esm;
 mod event_config;
 mod extract;
 mod functions;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub auth: auth::Auth,
     /// API Gateway-style APIs: parsed definitions, authorizers' answers.
     pub gateway: gateway::Gateway,
+    /// Event source mappings' pollers.
+    pub mappings: Arc<lambdalite_events::Mappings>,
 }
 
 /// Brings the invoker's view in line with the store and starts delivering
@@ -74,6 +77,10 @@ pub fn start(state: &Arc<AppState>) {
         }
     }
     tokio::spawn(state.async_runner.clone().run(state.clone()));
+    state.mappings.set_functions(Arc::new(esm::ApiFunctions {
+        state: Arc::downgrade(state),
+    }));
+    esm::resume(state);
 }
 
 /// The whole HTTP application.
@@ -201,6 +208,18 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(
             "/2016-08-19/account-settings/",
             get(functions::account_settings),
+        )
+        .route(
+            "/2015-03-31/event-source-mappings",
+            post(esm::create).get(esm::list),
+        )
+        .route(
+            "/2015-03-31/event-source-mappings/",
+            post(esm::create).get(esm::list),
+        )
+        .route(
+            "/2015-03-31/event-source-mappings/{uuid}",
+            get(esm::get).put(esm::update).delete(esm::delete),
         )
         .route("/_lambdalite/code/{file}", get(functions::download_code))
         .route(

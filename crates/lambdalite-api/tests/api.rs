@@ -49,6 +49,7 @@ async fn start() -> Server {
         async_runner,
         auth: lambdalite_api::auth::Auth::open("us-east-1", "000000000000"),
         gateway: Default::default(),
+        mappings: lambdalite_events::Mappings::new("us-east-1", Arc::new(NoQueues)),
     });
     lambdalite_api::start(&state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -223,4 +224,29 @@ async fn invoke_reuses_environments_and_enforces_timeouts() {
         .unwrap();
     assert_eq!(bad.status(), 400);
     assert_eq!(bad.headers()["x-amzn-errortype"], "ValidationException");
+}
+
+/// A server without SQS: no queue exists (these tests drive the Lambda
+/// API alone; tests/compat drives mappings against real queues).
+struct NoQueues;
+
+impl lambdalite_events::Queues for NoQueues {
+    fn receive(
+        &self,
+        _: &str,
+        _: usize,
+        _: i64,
+    ) -> lambdalite_events::BoxFuture<'_, Result<Vec<lambdalite_events::QueueMessage>, String>>
+    {
+        Box::pin(async { Err("no queues here".to_string()) })
+    }
+    fn delete(&self, _: &str, _: Vec<String>) -> lambdalite_events::BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+    fn exists(&self, _: &str) -> bool {
+        false
+    }
+    fn is_fifo(&self, _: &str) -> bool {
+        false
+    }
 }

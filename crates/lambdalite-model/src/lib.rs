@@ -9,6 +9,7 @@ pub mod alias;
 pub mod arn;
 pub mod config;
 pub mod error;
+pub mod esm;
 pub mod event_config;
 pub mod layer;
 pub mod limits;

@@ -114,7 +114,7 @@ pub fn is_queue_path(path: &str) -> bool {
 pub fn signing_service(parts: &Parts) -> Option<String> {
     let credential = match header(parts, "authorization") {
         Some(auth) => auth
-            .split(|c| c == ' ' || c == ',')
+            .split([' ', ','])
             .find_map(|f| f.trim().strip_prefix("Credential="))?
             .to_string(),
         None => {

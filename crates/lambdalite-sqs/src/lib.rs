@@ -31,21 +31,33 @@ const XMLNS: &str = "http://queue.amazonaws.com/doc/2012-11-05/";
 /// The JSON protocol's error namespace.
 const NAMESPACE: &str = "com.amazonaws.sqs";
 
-/// Serves one SQS request. `operation` is `X-Amz-Target`'s for the JSON
-/// protocol; the query protocol's `Action` is read from `body` (or the
-/// URL's query). `base` is the address the caller used (queue URLs are
-/// built on it) and `path` the request's path (a query request may be
-/// posted to its queue's URL).
-pub async fn handle(
-    sqs: &Sqs,
-    protocol: Protocol,
-    operation: Option<&str>,
-    base: &str,
-    path: &str,
-    url_query: Option<&str>,
-    body: &Bytes,
-    request_id: &str,
-) -> Response<Bytes> {
+/// One SQS request as the listener hands it over.
+pub struct SqsRequest<'a> {
+    pub protocol: Protocol,
+    /// `X-Amz-Target`'s operation (JSON); the query protocol's `Action`
+    /// is read from the body (or the URL's query).
+    pub operation: Option<&'a str>,
+    /// The address the caller used (`http://host:port`): queue URLs are
+    /// built on it.
+    pub base: &'a str,
+    /// The request's path: a query request may be posted to its queue's URL.
+    pub path: &'a str,
+    pub url_query: Option<&'a str>,
+    pub body: &'a Bytes,
+    pub request_id: &'a str,
+}
+
+/// Serves one SQS request.
+pub async fn handle(sqs: &Sqs, req: SqsRequest<'_>) -> Response<Bytes> {
+    let SqsRequest {
+        protocol,
+        operation,
+        base,
+        path,
+        url_query,
+        body,
+        request_id,
+    } = req;
     let caller = wire::Caller { base };
     match protocol {
         Protocol::Json10 | Protocol::Json11 => {
@@ -113,5 +125,73 @@ pub async fn handle(
                 Err(e) => query::error(XMLNS, request_id, &e.to_service_error()),
             }
         }
+    }
+}
+
+/// SQS as event source mappings poll it.
+impl lambdalite_events::Queues for Sqs {
+    fn receive(
+        &self,
+        queue_arn: &str,
+        max: usize,
+        wait_seconds: i64,
+    ) -> lambdalite_events::BoxFuture<'_, Result<Vec<lambdalite_events::QueueMessage>, String>>
+    {
+        let arn = queue_arn.to_string();
+        Box::pin(async move {
+            let got = Sqs::receive(
+                self,
+                &arn,
+                ReceiveInput {
+                    max: Some(max.clamp(1, 10) as i64),
+                    wait_seconds: Some(wait_seconds),
+                    system_attribute_names: vec!["All".into()],
+                    attribute_names: vec!["All".into()],
+                    ..ReceiveInput::default()
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            Ok(got
+                .into_iter()
+                .map(|r| lambdalite_events::QueueMessage {
+                    message_id: r.message_id,
+                    receipt_handle: r.receipt_handle,
+                    body: r.body,
+                    md5_of_body: r.md5_of_body,
+                    md5_of_message_attributes: r.md5_of_attributes,
+                    attributes: r.system_attributes,
+                    message_attributes: r
+                        .attributes
+                        .into_iter()
+                        .map(|(k, v)| (k, (v.data_type, v.string_value, v.binary_value)))
+                        .collect(),
+                })
+                .collect())
+        })
+    }
+
+    fn delete(
+        &self,
+        queue_arn: &str,
+        receipt_handles: Vec<String>,
+    ) -> lambdalite_events::BoxFuture<'_, ()> {
+        let arn = queue_arn.to_string();
+        Box::pin(async move {
+            for h in receipt_handles {
+                if let Err(e) = self.delete_message(&arn, &h).await {
+                    tracing::warn!(queue = %arn, error = %e, "deleting a processed message");
+                }
+            }
+        })
+    }
+
+    fn exists(&self, queue_arn: &str) -> bool {
+        self.queue(queue_arn).is_ok()
+    }
+
+    fn is_fifo(&self, queue_arn: &str) -> bool {
+        self.queue(queue_arn)
+            .is_ok_and(|q| q.name.ends_with(".fifo"))
     }
 }

@@ -205,7 +205,18 @@ pub trait Store: Send + Sync {
     fn put_api(&self, api: ApiRecord) -> Result<Arc<ApiRecord>, StoreError>;
     /// Removes an API; `None` when there was none.
     fn delete_api(&self, id: &str) -> Result<Option<Arc<ApiRecord>>, StoreError>;
+
+    /// Every event source mapping, ordered by UUID.
+    fn mappings(&self) -> Vec<Arc<EventSourceMapping>>;
+    /// One mapping by UUID.
+    fn mapping(&self, uuid: &str) -> Option<Arc<EventSourceMapping>>;
+    /// Creates or replaces a mapping.
+    fn put_mapping(&self, m: EventSourceMapping) -> Result<Arc<EventSourceMapping>, StoreError>;
+    /// Removes a mapping; `None` when there was none.
+    fn delete_mapping(&self, uuid: &str) -> Result<Option<Arc<EventSourceMapping>>, StoreError>;
 }
+
+pub use lambdalite_model::esm::EventSourceMapping;
 
 /// Where the store keeps its files under the data directory.
 #[derive(Debug, Clone)]

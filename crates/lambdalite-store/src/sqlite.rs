@@ -64,6 +64,10 @@ CREATE TABLE IF NOT EXISTS apis (
     id     TEXT PRIMARY KEY,
     config TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS event_source_mappings (
+    uuid   TEXT PRIMARY KEY,
+    config TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS layers (
     name         TEXT PRIMARY KEY,
     last_version INTEGER NOT NULL
@@ -81,6 +85,7 @@ struct Cache {
     functions: BTreeMap<String, Arc<FunctionRecord>>,
     layers: BTreeMap<String, Arc<LayerRecord>>,
     apis: BTreeMap<String, Arc<ApiRecord>>,
+    mappings: BTreeMap<String, Arc<crate::EventSourceMapping>>,
 }
 
 /// Metadata in one SQLite file (WAL, synchronous=FULL), read from memory.
@@ -254,6 +259,14 @@ fn load(conn: &Connection) -> Result<Cache, StoreError> {
         let (id, config) = row?;
         let api: ApiRecord = parse(&id, &config)?;
         cache.apis.insert(id, Arc::new(api));
+    }
+
+    let mut stmt = conn.prepare("SELECT uuid, config FROM event_source_mappings")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (uuid, config) = row?;
+        let m: crate::EventSourceMapping = parse(&uuid, &config)?;
+        cache.mappings.insert(uuid, Arc::new(m));
     }
     Ok(cache)
 }
@@ -679,6 +692,44 @@ impl Store for SqliteStore {
         };
         conn.execute("DELETE FROM apis WHERE id = ?1", params![id])?;
         self.write().apis.remove(id);
+        Ok(Some(current))
+    }
+
+    fn mappings(&self) -> Vec<Arc<crate::EventSourceMapping>> {
+        self.read().mappings.values().cloned().collect()
+    }
+
+    fn mapping(&self, uuid: &str) -> Option<Arc<crate::EventSourceMapping>> {
+        self.read().mappings.get(uuid).cloned()
+    }
+
+    fn put_mapping(
+        &self,
+        m: crate::EventSourceMapping,
+    ) -> Result<Arc<crate::EventSourceMapping>, StoreError> {
+        let conn = self.lock();
+        conn.execute(
+            "INSERT OR REPLACE INTO event_source_mappings (uuid, config) VALUES (?1, ?2)",
+            params![m.uuid, to_json(&m)],
+        )?;
+        let m = Arc::new(m);
+        self.write().mappings.insert(m.uuid.clone(), m.clone());
+        Ok(m)
+    }
+
+    fn delete_mapping(
+        &self,
+        uuid: &str,
+    ) -> Result<Option<Arc<crate::EventSourceMapping>>, StoreError> {
+        let conn = self.lock();
+        let Some(current) = self.mapping(uuid) else {
+            return Ok(None);
+        };
+        conn.execute(
+            "DELETE FROM event_source_mappings WHERE uuid = ?1",
+            params![uuid],
+        )?;
+        self.write().mappings.remove(uuid);
         Ok(Some(current))
     }
 

@@ -329,6 +329,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         async_runner,
         auth,
         gateway: Default::default(),
+        mappings: lambdalite_events::Mappings::new(&args.region, sqs.clone()),
     });
     lambdalite_api::start(&state);
     for path in &args.apis {

@@ -110,13 +110,15 @@ pub async fn dispatch(State(services): State<Arc<Services>>, req: Request, next:
     let base = format!("http://{host}");
     let resp = lambdalite_sqs::handle(
         &services.sqs,
-        target.protocol,
-        target.operation.as_deref(),
-        &base,
-        parts.uri.path(),
-        parts.uri.query(),
-        &body,
-        &request_id,
+        lambdalite_sqs::SqsRequest {
+            protocol: target.protocol,
+            operation: target.operation.as_deref(),
+            base: &base,
+            path: parts.uri.path(),
+            url_query: parts.uri.query(),
+            body: &body,
+            request_id: &request_id,
+        },
     )
     .await;
     let mut resp = to_axum(resp);

@@ -1,0 +1,439 @@
+//! Event source mappings: Create, Get, Update, Delete and List, with
+//! AWS's defaults, states and errors. lambdalite-events runs their
+//! pollers; this module keeps the records and starts or stops them.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use bytes::Bytes;
+use lambdalite_events::{BoxFuture, MappingSpec, Outcome, Pattern};
+use lambdalite_invoke::{InvokeError, InvokeRequest};
+use lambdalite_model::arn::{parse_function_ref, NameShape};
+use lambdalite_model::esm::{EventSourceMapping, MappingView};
+use lambdalite_model::{limits, FunctionRef, LambdaError};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{parse_json, read_body, QueryParams};
+use crate::functions::blocking;
+use crate::AppState;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MappingInput {
+    pub event_source_arn: Option<String>,
+    pub function_name: Option<String>,
+    pub enabled: Option<bool>,
+    pub batch_size: Option<i64>,
+    pub maximum_batching_window_in_seconds: Option<i64>,
+    pub function_response_types: Option<Vec<String>>,
+    pub filter_criteria: Option<Value>,
+    pub scaling_config: Option<ScalingInput>,
+    pub destination_config: Option<Value>,
+    pub starting_position: Option<String>,
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ScalingInput {
+    pub maximum_concurrency: Option<i64>,
+}
+
+fn not_found() -> ApiError {
+    ApiError(LambdaError::ResourceNotFound(
+        "The resource you requested does not exist.".into(),
+    ))
+}
+
+fn invalid(m: &str) -> ApiError {
+    ApiError(LambdaError::InvalidParameterValue(m.to_string()))
+}
+
+fn now_s() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| (d.as_millis() as f64) / 1000.0)
+}
+
+/// The kind of source an ARN names.
+fn source_kind(arn: &str) -> Option<&'static str> {
+    let service = arn.strip_prefix("arn:aws:")?.split(':').next()?;
+    match service {
+        "sqs" => Some("sqs"),
+        "kinesis" => Some("kinesis"),
+        "dynamodb" => Some("dynamodb"),
+        _ => None,
+    }
+}
+
+/// The function ARN a mapping keeps: the caller's qualifier, if any.
+fn function_arn(state: &AppState, raw: &str) -> ApiResult<(String, FunctionRef)> {
+    let r = parse_function_ref(raw, None, NameShape::Namespaced, &state.partition)?;
+    let Some(record) = state.store.get(&r.name) else {
+        return Err(ApiError(LambdaError::ResourceNotFound(format!(
+            "Function not found: {}",
+            crate::invoke::invoked_arn(state, &r)
+        ))));
+    };
+    if let Some(q) = &r.qualifier {
+        if q != "$LATEST" && record.version(q).is_none() && !record.aliases.contains_key(q) {
+            return Err(ApiError(LambdaError::ResourceNotFound(format!(
+                "Function not found: {}",
+                crate::invoke::invoked_arn(state, &r)
+            ))));
+        }
+    }
+    Ok((crate::invoke::invoked_arn(state, &r), r))
+}
+
+fn check_filters(criteria: &Value) -> ApiResult<()> {
+    let bad = || invalid("Invalid filter pattern definition.");
+    let Some(filters) = criteria.get("Filters") else {
+        return Ok(());
+    };
+    let filters = filters.as_array().ok_or_else(bad)?;
+    if filters.len() > 5 {
+        return Err(invalid("Invalid filter pattern definition."));
+    }
+    for f in filters {
+        let pattern = f.get("Pattern").and_then(Value::as_str).ok_or_else(bad)?;
+        Pattern::parse(pattern).map_err(|_| bad())?;
+    }
+    Ok(())
+}
+
+/// The checks and defaults shared by Create and Update.
+fn apply_settings(
+    m: &mut EventSourceMapping,
+    input: &MappingInput,
+    creating: bool,
+) -> ApiResult<()> {
+    if let Some(b) = input.batch_size {
+        if !(1..=10_000).contains(&b) {
+            return Err(ApiError(LambdaError::InvalidParameterValue(format!(
+                "BatchSize {b} is out of range: the batch size must be between 1 and 10000"
+            ))));
+        }
+        m.batch_size = b as u32;
+    }
+    if let Some(w) = input.maximum_batching_window_in_seconds {
+        if !(0..=300).contains(&w) {
+            return Err(ApiError(LambdaError::Validation(vec![format!(
+                "Value '{w}' at 'maximumBatchingWindowInSeconds' failed to satisfy constraint: \
+                 Member must have value less than or equal to 300"
+            )])));
+        }
+        m.maximum_batching_window_in_seconds = w as u32;
+    }
+    if m.batch_size > 10 && m.maximum_batching_window_in_seconds == 0 {
+        return Err(invalid(
+            "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10",
+        ));
+    }
+    if let Some(types) = &input.function_response_types {
+        if types.iter().any(|t| t != "ReportBatchItemFailures") {
+            return Err(ApiError(LambdaError::Validation(vec![format!(
+                "Value '[{}]' at 'functionResponseTypes' failed to satisfy constraint: Member \
+                 must satisfy constraint: [Member must satisfy enum value set: \
+                 [ReportBatchItemFailures]]",
+                types.join(", ")
+            )])));
+        }
+        m.function_response_types = types.clone();
+    }
+    if let Some(f) = &input.filter_criteria {
+        check_filters(f)?;
+        let empty = f
+            .get("Filters")
+            .and_then(Value::as_array)
+            .is_none_or(|a| a.is_empty());
+        m.filter_criteria = (!empty).then(|| f.clone());
+    }
+    if let Some(s) = &input.scaling_config {
+        match s.maximum_concurrency {
+            Some(c) if !(2..=1000).contains(&c) => {
+                return Err(ApiError(LambdaError::Validation(vec![format!(
+                    "Value '{c}' at 'scalingConfig.maximumConcurrency' failed to satisfy \
+                     constraint: Member must have value {}",
+                    if c < 2 {
+                        "greater than or equal to 2"
+                    } else {
+                        "less than or equal to 1000"
+                    }
+                )])));
+            }
+            c => m.maximum_concurrency = c.map(|c| c as u32),
+        }
+    }
+    if input.destination_config.is_some() {
+        return Err(invalid(
+            "Unsupported DestinationConfig parameter for given event source mapping type.",
+        ));
+    }
+    if let Some(e) = input.enabled {
+        m.enabled = e;
+    }
+    let _ = creating;
+    Ok(())
+}
+
+/// What the pollers need of a mapping.
+pub(crate) fn spec(m: &EventSourceMapping) -> MappingSpec {
+    MappingSpec {
+        uuid: m.uuid.clone(),
+        function_arn: m.function_arn.clone(),
+        event_source_arn: m.event_source_arn.clone(),
+        batch_size: m.batch_size as usize,
+        batching_window_seconds: u64::from(m.maximum_batching_window_in_seconds),
+        filters: m
+            .filter_patterns()
+            .iter()
+            .filter_map(|p| Pattern::parse(p).ok())
+            .collect(),
+        report_batch_item_failures: m
+            .function_response_types
+            .iter()
+            .any(|t| t == "ReportBatchItemFailures"),
+        maximum_concurrency: m.maximum_concurrency,
+    }
+}
+
+/// Starts or stops a mapping's pollers as its record says.
+pub(crate) fn run(state: &AppState, m: &EventSourceMapping) {
+    if m.enabled {
+        state.mappings.start(spec(m));
+    } else {
+        state.mappings.stop(&m.uuid);
+    }
+}
+
+fn wire(state: &AppState, m: &EventSourceMapping, view: MappingView) -> Value {
+    m.to_wire(&state.partition.region, &state.partition.account_id, view)
+}
+
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let body = read_body(
+        body,
+        limits::SYNC_PAYLOAD_MAX_BYTES,
+        "CreateEventSourceMapping",
+    )
+    .await?;
+    let input: MappingInput = parse_json(&headers, &body)?;
+    let Some(source) = input.event_source_arn.clone() else {
+        return Err(invalid("Unrecognized event source."));
+    };
+    let Some(kind) = source_kind(&source) else {
+        return Err(invalid("Unrecognized event source."));
+    };
+    if kind != "sqs" {
+        return Err(invalid(&format!(
+            "lambdalite has no {kind} streams yet; event source mappings read SQS queues."
+        )));
+    }
+    let Some(raw_function) = input.function_name.clone() else {
+        return Err(invalid("Function does not exist"));
+    };
+    let (function_arn, r) = function_arn(&state, &raw_function)?;
+    if !state.mappings.queues().exists(&source) {
+        return Err(invalid(
+            "Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does not exist.",
+        ));
+    }
+    if input.starting_position.is_some() {
+        return Err(invalid(&format!(
+            "Unsupported starting position for arn type: {source}"
+        )));
+    }
+    if let Some(existing) = state
+        .store
+        .mappings()
+        .into_iter()
+        .find(|m| m.event_source_arn == source && m.function_arn == function_arn)
+    {
+        return Err(ApiError(LambdaError::ResourceConflict(format!(
+            "An event source mapping with SQS arn (\" {source} \") and function (\" {} \") already exists. Please update or delete the existing mapping with UUID {}",
+            r.name, existing.uuid
+        ))));
+    }
+    let mut m = EventSourceMapping {
+        uuid: uuid::Uuid::new_v4().to_string(),
+        function_arn,
+        event_source_arn: source,
+        batch_size: 10,
+        maximum_batching_window_in_seconds: 0,
+        enabled: true,
+        state_transition_reason: "USER_INITIATED".into(),
+        last_modified: now_s(),
+        function_response_types: Vec::new(),
+        filter_criteria: None,
+        maximum_concurrency: None,
+        tags: input.tags.clone().unwrap_or_default(),
+    };
+    apply_settings(&mut m, &input, true)?;
+    let st = state.clone();
+    let saved = blocking(move || Ok(st.store.put_mapping(m)?)).await?;
+    run(&state, &saved);
+    tracing::info!(uuid = %saved.uuid, source = %saved.event_source_arn, function = %saved.function_arn, "event source mapping created");
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(wire(&state, &saved, MappingView::Creating)),
+    )
+        .into_response())
+}
+
+pub async fn get(
+    State(state): State<Arc<AppState>>,
+    Path(uuid): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let m = state.store.mapping(&uuid).ok_or_else(not_found)?;
+    Ok(Json(wire(&state, &m, MappingView::Current)))
+}
+
+pub async fn update(
+    State(state): State<Arc<AppState>>,
+    Path(uuid): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let body = read_body(
+        body,
+        limits::SYNC_PAYLOAD_MAX_BYTES,
+        "UpdateEventSourceMapping",
+    )
+    .await?;
+    let input: MappingInput = parse_json(&headers, &body)?;
+    let current = state.store.mapping(&uuid).ok_or_else(not_found)?;
+    let was_enabled = current.enabled;
+    let mut m = (*current).clone();
+    if let Some(raw) = &input.function_name {
+        m.function_arn = function_arn(&state, raw)?.0;
+    }
+    apply_settings(&mut m, &input, false)?;
+    m.last_modified = now_s();
+    let st = state.clone();
+    let saved = blocking(move || Ok(st.store.put_mapping(m)?)).await?;
+    run(&state, &saved);
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(wire(&state, &saved, MappingView::Updating { was_enabled })),
+    )
+        .into_response())
+}
+
+pub async fn delete(
+    State(state): State<Arc<AppState>>,
+    Path(uuid): Path<String>,
+) -> ApiResult<Response> {
+    let st = state.clone();
+    let id = uuid.clone();
+    let removed = blocking(move || Ok(st.store.delete_mapping(&id)?))
+        .await?
+        .ok_or_else(not_found)?;
+    state.mappings.stop(&uuid);
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(wire(&state, &removed, MappingView::Deleting)),
+    )
+        .into_response())
+}
+
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let q = QueryParams::parse(query.as_deref());
+    let function = match q.get("FunctionName") {
+        Some(f) => Some(parse_function_ref(
+            f,
+            None,
+            NameShape::Namespaced,
+            &state.partition,
+        )?),
+        None => None,
+    };
+    let source = q.get("EventSourceArn");
+    let all: Vec<(String, Value)> = state
+        .store
+        .mappings()
+        .into_iter()
+        .filter(|m| source.is_none_or(|s| m.event_source_arn == s))
+        .filter(|m| {
+            function.as_ref().is_none_or(|f| {
+                let arn = crate::invoke::invoked_arn(&state, f);
+                m.function_arn == arn
+                    || (f.qualifier.is_none()
+                        && m.function_arn
+                            .strip_prefix(&format!("{arn}:"))
+                            .is_some_and(|rest| !rest.contains(':')))
+            })
+        })
+        .map(|m| (m.uuid.clone(), wire(&state, &m, MappingView::Current)))
+        .collect();
+    let max = crate::versions::max_items(&q)?;
+    Ok(crate::versions::list_body(
+        "EventSourceMappings",
+        all,
+        q.get("Marker"),
+        max,
+    ))
+}
+
+/// Starts the pollers of every enabled mapping (at server start).
+pub fn resume(state: &AppState) {
+    for m in state.store.mappings() {
+        run(state, &m);
+    }
+}
+
+/// How mappings' pollers run functions: through the same resolution as
+/// Invoke (qualifier, alias weights), as an `RequestResponse` invocation.
+pub struct ApiFunctions {
+    pub state: std::sync::Weak<AppState>,
+}
+
+impl lambdalite_events::Functions for ApiFunctions {
+    fn invoke(&self, function_arn: &str, payload: Bytes) -> BoxFuture<'_, Outcome> {
+        let arn = function_arn.to_string();
+        Box::pin(async move {
+            let Some(state) = self.state.upgrade() else {
+                return Outcome::NotRun("the API is shutting down".into());
+            };
+            let r = match parse_function_ref(&arn, None, NameShape::Namespaced, &state.partition) {
+                Ok(r) => r,
+                Err(e) => return Outcome::NotRun(e.to_string()),
+            };
+            let config = match state.version_to_run(&r) {
+                Ok(c) => c,
+                Err(e) => return Outcome::NotRun(e.0.to_string()),
+            };
+            let result = state
+                .invoker
+                .invoke(InvokeRequest {
+                    request_id: uuid::Uuid::new_v4().to_string(),
+                    invoked_arn: crate::invoke::invoked_arn(&state, &r),
+                    config,
+                    payload,
+                    client_context: None,
+                    tail: false,
+                    stream: None,
+                })
+                .await;
+            match result {
+                Ok(r) if r.function_error.is_some() => Outcome::FunctionError(r.payload),
+                Ok(r) => Outcome::Answered(r.payload),
+                Err(InvokeError::Throttled(_)) => Outcome::NotRun("throttled".into()),
+                Err(e) => Outcome::NotRun(e.to_string()),
+            }
+        })
+    }
+}

@@ -1,0 +1,502 @@
+//! AWS's event-pattern language, once for every user of it: event source
+//! mappings' FilterCriteria, SNS filter policies and EventBridge rules.
+//!
+//! A pattern is a JSON object whose leaves are arrays of matchers; an event
+//! matches when every field the pattern names matches one of its matchers
+//! (and `$or` holds one of its alternatives). Matchers: exact strings,
+//! numbers, booleans and null; `prefix`, `suffix` (each may be
+//! `{"equals-ignore-case": ...}`), `equals-ignore-case`, `anything-but`
+//! (a value, a list, or a prefix/suffix/wildcard), `numeric` ranges,
+//! `exists`, `wildcard` and `cidr`. An array in the event matches when any
+//! of its elements does.
+
+use serde_json::{Map, Value};
+
+/// A pattern that parsed, ready to match events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pattern {
+    root: Node,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Node {
+    /// Field name → its pattern; plus `$or` alternatives.
+    Object(Vec<(String, Node)>, Vec<Vec<Node>>),
+    Leaf(Vec<Matcher>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Matcher {
+    Exact(Value),
+    Prefix(String, bool),
+    Suffix(String, bool),
+    EqualsIgnoreCase(String),
+    AnythingBut(Vec<Value>),
+    AnythingButPrefix(String),
+    AnythingButSuffix(String),
+    AnythingButWildcard(Vec<String>),
+    AnythingButIgnoreCase(Vec<String>),
+    Numeric(Vec<(String, f64)>),
+    Exists(bool),
+    Wildcard(String),
+    Cidr(u32, u32),
+}
+
+/// Why a pattern does not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternError(pub String);
+
+impl std::fmt::Display for PatternError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Pattern {
+    /// Parses a pattern given as JSON text.
+    pub fn parse(text: &str) -> Result<Pattern, PatternError> {
+        let v: Value = serde_json::from_str(text)
+            .map_err(|e| PatternError(format!("pattern is not JSON: {e}")))?;
+        Pattern::from_value(&v)
+    }
+
+    pub fn from_value(v: &Value) -> Result<Pattern, PatternError> {
+        match v {
+            Value::Object(m) => Ok(Pattern { root: object(m)? }),
+            _ => Err(PatternError("a pattern must be a JSON object".into())),
+        }
+    }
+
+    /// Whether `event` matches.
+    pub fn matches(&self, event: &Value) -> bool {
+        node_matches(&self.root, Some(event))
+    }
+}
+
+fn object(m: &Map<String, Value>) -> Result<Node, PatternError> {
+    let mut fields = Vec::new();
+    let mut ors = Vec::new();
+    for (k, v) in m {
+        if k == "$or" {
+            let Value::Array(alts) = v else {
+                return Err(PatternError("$or must be an array of patterns".into()));
+            };
+            if alts.len() < 2 {
+                return Err(PatternError("$or needs at least two alternatives".into()));
+            }
+            let mut parsed = Vec::new();
+            for a in alts {
+                match a {
+                    Value::Object(am) => parsed.push(object(am)?),
+                    _ => {
+                        return Err(PatternError(
+                            "each $or alternative must be an object".into(),
+                        ))
+                    }
+                }
+            }
+            ors.push(parsed);
+            continue;
+        }
+        let node = match v {
+            Value::Object(sub) => object(sub)?,
+            Value::Array(items) => Node::Leaf(leaf(items)?),
+            _ => {
+                return Err(PatternError(format!(
+                    "the value of {k} must be an array or an object"
+                )))
+            }
+        };
+        fields.push((k.clone(), node));
+    }
+    Ok(Node::Object(fields, ors))
+}
+
+fn string_of(v: &Value, what: &str) -> Result<String, PatternError> {
+    v.as_str()
+        .map(str::to_string)
+        .ok_or_else(|| PatternError(format!("{what} must be a string")))
+}
+
+/// `"x"` or `{"equals-ignore-case": "x"}` for prefix and suffix.
+fn affix(v: &Value, what: &str) -> Result<(String, bool), PatternError> {
+    match v {
+        Value::String(s) => Ok((s.clone(), false)),
+        Value::Object(m) if m.len() == 1 => match m.get("equals-ignore-case") {
+            Some(Value::String(s)) => Ok((s.to_lowercase(), true)),
+            _ => Err(PatternError(format!("{what} takes a string"))),
+        },
+        _ => Err(PatternError(format!("{what} takes a string"))),
+    }
+}
+
+fn leaf(items: &[Value]) -> Result<Vec<Matcher>, PatternError> {
+    let mut out = Vec::new();
+    for item in items {
+        let m = match item {
+            Value::Object(m) => {
+                if m.len() != 1 {
+                    return Err(PatternError("a matcher object has exactly one key".into()));
+                }
+                let (k, v) = m
+                    .iter()
+                    .next()
+                    .ok_or_else(|| PatternError("empty matcher".into()))?;
+                match k.as_str() {
+                    "prefix" => {
+                        let (p, ic) = affix(v, "prefix")?;
+                        Matcher::Prefix(p, ic)
+                    }
+                    "suffix" => {
+                        let (s, ic) = affix(v, "suffix")?;
+                        Matcher::Suffix(s, ic)
+                    }
+                    "equals-ignore-case" => Matcher::EqualsIgnoreCase(
+                        string_of(v, "equals-ignore-case")?.to_lowercase(),
+                    ),
+                    "wildcard" => Matcher::Wildcard(string_of(v, "wildcard")?),
+                    "exists" => match v {
+                        Value::Bool(b) => Matcher::Exists(*b),
+                        _ => return Err(PatternError("exists takes true or false".into())),
+                    },
+                    "numeric" => Matcher::Numeric(numeric(v)?),
+                    "cidr" => cidr(&string_of(v, "cidr")?)?,
+                    "anything-but" => anything_but(v)?,
+                    other => return Err(PatternError(format!("unknown matcher {other}"))),
+                }
+            }
+            Value::Array(_) => return Err(PatternError("matchers can't nest arrays".into())),
+            v => Matcher::Exact(v.clone()),
+        };
+        out.push(m);
+    }
+    Ok(out)
+}
+
+fn anything_but(v: &Value) -> Result<Matcher, PatternError> {
+    Ok(match v {
+        Value::Array(vals) => {
+            if vals.iter().any(|x| x.is_object() || x.is_array()) {
+                return Err(PatternError("anything-but lists hold plain values".into()));
+            }
+            Matcher::AnythingBut(vals.clone())
+        }
+        Value::Object(m) if m.len() == 1 => {
+            let (k, inner) = m
+                .iter()
+                .next()
+                .ok_or_else(|| PatternError("empty anything-but".into()))?;
+            match k.as_str() {
+                "prefix" => Matcher::AnythingButPrefix(string_of(inner, "prefix")?),
+                "suffix" => Matcher::AnythingButSuffix(string_of(inner, "suffix")?),
+                "wildcard" => Matcher::AnythingButWildcard(match inner {
+                    Value::Array(a) => a
+                        .iter()
+                        .map(|x| string_of(x, "wildcard"))
+                        .collect::<Result<_, _>>()?,
+                    x => vec![string_of(x, "wildcard")?],
+                }),
+                "equals-ignore-case" => Matcher::AnythingButIgnoreCase(match inner {
+                    Value::Array(a) => a
+                        .iter()
+                        .map(|x| string_of(x, "equals-ignore-case").map(|s| s.to_lowercase()))
+                        .collect::<Result<_, _>>()?,
+                    x => vec![string_of(x, "equals-ignore-case")?.to_lowercase()],
+                }),
+                other => return Err(PatternError(format!("anything-but can't take {other}"))),
+            }
+        }
+        Value::Object(_) => return Err(PatternError("anything-but takes one matcher".into())),
+        v => Matcher::AnythingBut(vec![v.clone()]),
+    })
+}
+
+fn numeric(v: &Value) -> Result<Vec<(String, f64)>, PatternError> {
+    let Value::Array(items) = v else {
+        return Err(PatternError("numeric takes an array".into()));
+    };
+    if items.is_empty() || items.len() % 2 != 0 || items.len() > 4 {
+        return Err(PatternError("numeric takes one or two comparisons".into()));
+    }
+    let mut out = Vec::new();
+    for pair in items.chunks(2) {
+        let op = string_of(&pair[0], "a numeric operator")?;
+        if !matches!(op.as_str(), "<" | "<=" | "=" | ">" | ">=") {
+            return Err(PatternError(format!("unknown numeric operator {op}")));
+        }
+        let n = pair[1]
+            .as_f64()
+            .ok_or_else(|| PatternError("numeric compares with numbers".into()))?;
+        out.push((op, n));
+    }
+    Ok(out)
+}
+
+fn cidr(s: &str) -> Result<Matcher, PatternError> {
+    let (addr, bits) = s
+        .split_once('/')
+        .ok_or_else(|| PatternError("cidr takes an IPv4 prefix".into()))?;
+    let ip: std::net::Ipv4Addr = addr
+        .parse()
+        .map_err(|_| PatternError("cidr takes an IPv4 prefix".into()))?;
+    let bits: u32 = bits
+        .parse()
+        .ok()
+        .filter(|b| *b <= 32)
+        .ok_or_else(|| PatternError("cidr takes an IPv4 prefix".into()))?;
+    let mask = if bits == 0 {
+        0
+    } else {
+        u32::MAX << (32 - bits)
+    };
+    Ok(Matcher::Cidr(u32::from(ip) & mask, mask))
+}
+
+fn node_matches(node: &Node, value: Option<&Value>) -> bool {
+    match node {
+        Node::Object(fields, ors) => {
+            let obj = value.and_then(Value::as_object);
+            let fields_ok = fields.iter().all(|(k, sub)| match sub {
+                Node::Object(..) => {
+                    // Nested: each element of an array may match.
+                    match obj.and_then(|o| o.get(k)) {
+                        Some(Value::Array(items)) => {
+                            items.iter().any(|i| node_matches(sub, Some(i)))
+                        }
+                        other => node_matches(sub, other),
+                    }
+                }
+                Node::Leaf(matchers) => leaf_matches(matchers, obj.and_then(|o| o.get(k))),
+            });
+            fields_ok
+                && ors
+                    .iter()
+                    .all(|alts| alts.iter().any(|a| node_matches(a, value)))
+        }
+        Node::Leaf(matchers) => leaf_matches(matchers, value),
+    }
+}
+
+fn leaf_matches(matchers: &[Matcher], value: Option<&Value>) -> bool {
+    matchers.iter().any(|m| match m {
+        Matcher::Exists(want) => {
+            let present = match value {
+                None => false,
+                Some(Value::Array(a)) => !a.is_empty(),
+                Some(Value::Object(_)) => false,
+                Some(_) => true,
+            };
+            present == *want
+        }
+        _ => match value {
+            None => false,
+            Some(Value::Array(items)) => {
+                if let Matcher::AnythingBut(_)
+                | Matcher::AnythingButPrefix(_)
+                | Matcher::AnythingButSuffix(_)
+                | Matcher::AnythingButWildcard(_)
+                | Matcher::AnythingButIgnoreCase(_) = m
+                {
+                    // None of the elements may be excluded.
+                    !items.is_empty() && items.iter().all(|i| value_matches(m, i))
+                } else {
+                    items.iter().any(|i| value_matches(m, i))
+                }
+            }
+            Some(v) => value_matches(m, v),
+        },
+    })
+}
+
+fn same_number(a: &Value, b: &Value) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
+}
+
+fn value_matches(m: &Matcher, v: &Value) -> bool {
+    match m {
+        Matcher::Exact(want) => match (want, v) {
+            (Value::Number(_), Value::Number(_)) => same_number(want, v),
+            _ => want == v,
+        },
+        Matcher::Prefix(p, ic) => v.as_str().is_some_and(|s| {
+            if *ic {
+                s.to_lowercase().starts_with(p.as_str())
+            } else {
+                s.starts_with(p.as_str())
+            }
+        }),
+        Matcher::Suffix(p, ic) => v.as_str().is_some_and(|s| {
+            if *ic {
+                s.to_lowercase().ends_with(p.as_str())
+            } else {
+                s.ends_with(p.as_str())
+            }
+        }),
+        Matcher::EqualsIgnoreCase(want) => v.as_str().is_some_and(|s| s.to_lowercase() == *want),
+        Matcher::AnythingBut(excluded) => !excluded.iter().any(|x| match (x, v) {
+            (Value::Number(_), Value::Number(_)) => same_number(x, v),
+            _ => x == v,
+        }),
+        Matcher::AnythingButPrefix(p) => v.as_str().is_some_and(|s| !s.starts_with(p.as_str())),
+        Matcher::AnythingButSuffix(p) => v.as_str().is_some_and(|s| !s.ends_with(p.as_str())),
+        Matcher::AnythingButWildcard(ws) => v
+            .as_str()
+            .is_some_and(|s| !ws.iter().any(|w| wildcard(w, s))),
+        Matcher::AnythingButIgnoreCase(ws) => {
+            v.as_str().is_some_and(|s| !ws.contains(&s.to_lowercase()))
+        }
+        Matcher::Numeric(cmps) => v.as_f64().is_some_and(|n| {
+            cmps.iter().all(|(op, x)| match op.as_str() {
+                "<" => n < *x,
+                "<=" => n <= *x,
+                "=" => n == *x,
+                ">" => n > *x,
+                ">=" => n >= *x,
+                _ => false,
+            })
+        }),
+        Matcher::Exists(_) => true,
+        Matcher::Wildcard(w) => v.as_str().is_some_and(|s| wildcard(w, s)),
+        Matcher::Cidr(net, mask) => v
+            .as_str()
+            .and_then(|s| s.parse::<std::net::Ipv4Addr>().ok())
+            .is_some_and(|ip| u32::from(ip) & mask == *net),
+    }
+}
+
+/// `*` matches any run of characters (`\*` a star itself).
+fn wildcard(pattern: &str, s: &str) -> bool {
+    let mut parts: Vec<String> = vec![String::new()];
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'*') => {
+                chars.next();
+                if let Some(last) = parts.last_mut() {
+                    last.push('*');
+                }
+            }
+            '*' => parts.push(String::new()),
+            c => {
+                if let Some(last) = parts.last_mut() {
+                    last.push(c);
+                }
+            }
+        }
+    }
+    if parts.len() == 1 {
+        return parts[0] == s;
+    }
+    let (first, rest) = parts.split_first().expect("at least one part");
+    let Some(mut remaining) = s.strip_prefix(first.as_str()) else {
+        return false;
+    };
+    let (last, middle) = rest.split_last().expect("at least two parts");
+    for part in middle {
+        match remaining.find(part.as_str()) {
+            Some(at) => remaining = &remaining[at + part.len()..],
+            None => return false,
+        }
+    }
+    remaining.len() >= last.len() && remaining.ends_with(last.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn m(p: Value, e: Value) -> bool {
+        Pattern::from_value(&p).unwrap().matches(&e)
+    }
+
+    #[test]
+    fn exact_values_and_nesting() {
+        let p = json!({"body": {"kind": ["order"], "n": [1, 2]}});
+        assert!(m(p.clone(), json!({"body": {"kind": "order", "n": 2.0}})));
+        assert!(!m(p.clone(), json!({"body": {"kind": "order", "n": 3}})));
+        assert!(!m(p, json!({"body": "order"})));
+        // Arrays in the event: any element.
+        assert!(m(json!({"tags": ["a"]}), json!({"tags": ["b", "a"]})));
+    }
+
+    #[test]
+    fn string_matchers() {
+        assert!(m(json!({"a": [{"prefix": "ab"}]}), json!({"a": "abc"})));
+        assert!(m(
+            json!({"a": [{"prefix": {"equals-ignore-case": "AB"}}]}),
+            json!({"a": "aBc"})
+        ));
+        assert!(m(json!({"a": [{"suffix": ".png"}]}), json!({"a": "x.png"})));
+        assert!(m(
+            json!({"a": [{"equals-ignore-case": "OK"}]}),
+            json!({"a": "ok"})
+        ));
+        assert!(m(
+            json!({"a": [{"wildcard": "dir/*.png"}]}),
+            json!({"a": "dir/sub/x.png"})
+        ));
+        assert!(!m(
+            json!({"a": [{"wildcard": "dir/*.png"}]}),
+            json!({"a": "dir/x.jpg"})
+        ));
+        assert!(m(
+            json!({"a": [{"wildcard": "a\\*b"}]}),
+            json!({"a": "a*b"})
+        ));
+    }
+
+    #[test]
+    fn anything_but_numeric_exists_cidr() {
+        assert!(m(
+            json!({"a": [{"anything-but": ["x", "y"]}]}),
+            json!({"a": "z"})
+        ));
+        assert!(!m(json!({"a": [{"anything-but": "x"}]}), json!({"a": "x"})));
+        assert!(!m(json!({"a": [{"anything-but": "x"}]}), json!({})));
+        assert!(m(
+            json!({"a": [{"anything-but": {"prefix": "in"}}]}),
+            json!({"a": "out"})
+        ));
+        assert!(m(
+            json!({"a": [{"numeric": [">", 0, "<=", 5]}]}),
+            json!({"a": 5})
+        ));
+        assert!(!m(
+            json!({"a": [{"numeric": [">", 0, "<=", 5]}]}),
+            json!({"a": 6})
+        ));
+        assert!(m(json!({"a": [{"exists": false}]}), json!({"b": 1})));
+        assert!(!m(json!({"a": [{"exists": true}]}), json!({"b": 1})));
+        assert!(m(
+            json!({"ip": [{"cidr": "10.0.0.0/24"}]}),
+            json!({"ip": "10.0.0.7"})
+        ));
+        assert!(m(json!({"a": [null]}), json!({"a": null})));
+    }
+
+    #[test]
+    fn or_alternatives() {
+        let p = json!({"$or": [{"a": ["1"]}, {"b": [{"numeric": [">", 10]}]}]});
+        assert!(m(p.clone(), json!({"a": "1"})));
+        assert!(m(p.clone(), json!({"b": 11})));
+        assert!(!m(p, json!({"a": "2", "b": 1})));
+    }
+
+    #[test]
+    fn bad_patterns_are_refused() {
+        for bad in [
+            r#"[]"#,
+            r#"{"a": "x"}"#,
+            r#"{"a": [{"nope": 1}]}"#,
+            r#"{"a": [{"numeric": [">"]}]}"#,
+            r#"{"a": [{"prefix": 1}]}"#,
+            r#"not json"#,
+        ] {
+            assert!(Pattern::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
