@@ -76,10 +76,7 @@ fn source_kind(arn: &str) -> Option<&'static str> {
 fn function_arn(state: &AppState, raw: &str) -> ApiResult<(String, FunctionRef)> {
     let r = parse_function_ref(raw, None, NameShape::Namespaced, &state.partition)?;
     let Some(record) = state.store.get(&r.name) else {
-        return Err(ApiError(LambdaError::ResourceNotFound(format!(
-            "Function not found: {}",
-            crate::invoke::invoked_arn(state, &r)
-        ))));
+        return Err(invalid("Function does not exist"));
     };
     if let Some(q) = &r.qualifier {
         if q != "$LATEST" && record.version(q).is_none() && !record.aliases.contains_key(q) {
@@ -240,6 +237,11 @@ pub async fn create(
             "lambdalite has no {kind} streams yet; event source mappings read SQS queues."
         )));
     }
+    if input.destination_config.is_some() {
+        return Err(invalid(
+            "Unsupported DestinationConfig parameter for given event source mapping type.",
+        ));
+    }
     let Some(raw_function) = input.function_name.clone() else {
         return Err(invalid("Function does not exist"));
     };
@@ -284,11 +286,13 @@ pub async fn create(
     let saved = blocking(move || Ok(st.store.put_mapping(m)?)).await?;
     run(&state, &saved);
     tracing::info!(uuid = %saved.uuid, source = %saved.event_source_arn, function = %saved.function_arn, "event source mapping created");
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(wire(&state, &saved, MappingView::Creating)),
-    )
-        .into_response())
+    // Created disabled, a mapping is Disabled at once, as AWS reports it.
+    let view = if saved.enabled {
+        MappingView::Creating
+    } else {
+        MappingView::Current
+    };
+    Ok((StatusCode::ACCEPTED, Json(wire(&state, &saved, view))).into_response())
 }
 
 pub async fn get(

@@ -100,6 +100,9 @@ fn object(m: &Map<String, Value>) -> Result<Node, PatternError> {
         }
         let node = match v {
             Value::Object(sub) => object(sub)?,
+            Value::Array(items) if items.is_empty() => {
+                return Err(PatternError(format!("the matchers of {k} are empty")))
+            }
             Value::Array(items) => Node::Leaf(leaf(items)?),
             _ => {
                 return Err(PatternError(format!(

@@ -74,25 +74,33 @@ pub fn check(given: &BTreeMap<String, String>, fifo: bool, creating: bool) -> Re
                 )));
             }
         }
-        let fifo_only = matches!(
-            name.as_str(),
-            "ContentBasedDeduplication" | "DeduplicationScope" | "FifoThroughputLimit"
-        );
-        if fifo_only && !fifo {
-            return Err(SqsError::InvalidAttributeName(format!(
-                "Unknown Attribute {name}."
-            )));
+        if !fifo {
+            match name.as_str() {
+                "FifoQueue" | "ContentBasedDeduplication" => {
+                    return Err(SqsError::InvalidAttributeName(format!(
+                        "Unknown Attribute {name}."
+                    )))
+                }
+                "DeduplicationScope" | "FifoThroughputLimit" => {
+                    return Err(SqsError::InvalidAttributeName(format!(
+                        "You can specify the {name} only when FifoQueue is set to true."
+                    )))
+                }
+                _ => {}
+            }
         }
-        if name == "FifoQueue" && !creating {
-            return Err(SqsError::InvalidAttributeName(
-                "Invalid attribute name FifoQueue".to_string(),
+        if name == "FifoQueue" && !creating && !value.eq_ignore_ascii_case("true") {
+            return Err(SqsError::InvalidAttributeValue(
+                "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported."
+                    .to_string(),
             ));
         }
         let boolean = matches!(
             name.as_str(),
             "FifoQueue" | "ContentBasedDeduplication" | "SqsManagedSseEnabled"
         );
-        if boolean && value != "true" && value != "false" {
+        let lower = value.to_ascii_lowercase();
+        if boolean && lower != "true" && lower != "false" {
             return Err(SqsError::InvalidAttributeValue(format!(
                 "Invalid value for the parameter {name}."
             )));
@@ -102,6 +110,23 @@ pub fn check(given: &BTreeMap<String, String>, fifo: bool, creating: bool) -> Re
         }
     }
     Ok(())
+}
+
+/// Attributes as stored: booleans in lower case (AWS takes `True`), and
+/// a customer key switching SQS-managed encryption off.
+pub fn normalize(given: &mut BTreeMap<String, String>) {
+    for name in [
+        "FifoQueue",
+        "ContentBasedDeduplication",
+        "SqsManagedSseEnabled",
+    ] {
+        if let Some(v) = given.get_mut(name) {
+            *v = v.to_ascii_lowercase();
+        }
+    }
+    if given.get("KmsMasterKeyId").is_some_and(|k| !k.is_empty()) {
+        given.insert("SqsManagedSseEnabled".into(), "false".into());
+    }
 }
 
 /// A parsed RedrivePolicy.

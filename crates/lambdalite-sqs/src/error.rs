@@ -81,7 +81,10 @@ impl SqsError {
                 return ServiceError::internal();
             }
         };
-        let e = ServiceError::client(code, message);
+        let mut e = ServiceError::client(code, message);
+        if matches!(self, SqsError::PurgeQueueInProgress(_)) {
+            e = e.with_status(http::StatusCode::FORBIDDEN);
+        }
         match query {
             Some(q) => e.with_query_code(q),
             None => e,

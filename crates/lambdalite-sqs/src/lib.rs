@@ -45,6 +45,8 @@ pub struct SqsRequest<'a> {
     pub url_query: Option<&'a str>,
     pub body: &'a Bytes,
     pub request_id: &'a str,
+    /// `X-Amzn-Trace-Id`, if the request had one.
+    pub trace_header: Option<&'a str>,
 }
 
 /// Serves one SQS request.
@@ -57,8 +59,13 @@ pub async fn handle(sqs: &Sqs, req: SqsRequest<'_>) -> Response<Bytes> {
         url_query,
         body,
         request_id,
+        trace_header,
     } = req;
-    let caller = wire::Caller { base };
+    let caller = wire::Caller {
+        base,
+        trace_header,
+        query: protocol == Protocol::Query,
+    };
     match protocol {
         Protocol::Json10 | Protocol::Json11 => {
             let op = operation.unwrap_or("");
@@ -98,6 +105,11 @@ pub async fn handle(sqs: &Sqs, req: SqsRequest<'_>) -> Response<Bytes> {
             };
             let path_queue =
                 lambdalite_protocol::dispatch::is_queue_path(path).then(|| format!("{base}{path}"));
+            // A queue's URL takes the operations on that queue only.
+            if path_queue.is_some() && matches!(action.as_str(), "CreateQueue" | "ListQueues") {
+                let e = SqsError::InvalidAction(action.clone());
+                return query::error(XMLNS, request_id, &e.to_service_error());
+            }
             let input = wire::from_query(&params, path_queue);
             match wire::execute(sqs, &caller, &action, &input).await {
                 Ok(out) => {
@@ -122,7 +134,14 @@ pub async fn handle(sqs: &Sqs, req: SqsRequest<'_>) -> Response<Bytes> {
                         };
                     query::answer(&action, XMLNS, request_id, result)
                 }
-                Err(e) => query::error(XMLNS, request_id, &e.to_service_error()),
+                Err(e) => {
+                    let mut se = e.to_service_error();
+                    if e == SqsError::QueueDoesNotExist {
+                        se.message =
+                            "The specified queue does not exist for this wsdl version.".into();
+                    }
+                    query::error(XMLNS, request_id, &se)
+                }
             }
         }
     }

@@ -2,7 +2,7 @@
 //! FIFO groups and deduplication. Pure logic under the queue's lock; the
 //! service makes each change durable.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use lambdalite_store::sqs::{MessageRow, QueueRow};
 
@@ -84,6 +84,14 @@ impl QueueState {
             .and_then(|v| attributes::redrive_policy(v).ok())
     }
 
+    /// Deduplication ids are per message group (high-throughput FIFO).
+    pub fn dedup_per_group(&self) -> bool {
+        self.row
+            .attributes
+            .get("DeduplicationScope")
+            .is_some_and(|v| v == "messageGroup")
+    }
+
     pub fn content_based_dedup(&self) -> bool {
         self.row
             .attributes
@@ -150,24 +158,33 @@ impl QueueState {
         now_ms: i64,
         max_receive_count: Option<u32>,
     ) -> Vec<Taken> {
-        let blocked: HashSet<String> = if self.fifo {
-            self.messages
-                .values()
-                .filter(|h| h.in_flight(now_ms))
-                .filter_map(|h| h.row.group_id.clone())
-                .collect()
-        } else {
-            HashSet::new()
-        };
-        // FIFO: by arrival; standard: by when each became visible.
+        // FIFO: each group from its head, up to its first message that is
+        // not visible (in flight or delayed), groups in order of their
+        // oldest message; standard: by when each became visible.
         let candidates: Vec<String> = if self.fifo {
-            let mut visible: Vec<&Held> = self
-                .messages
-                .values()
-                .filter(|h| h.row.visible_at_ms <= now_ms)
-                .collect();
-            visible.sort_by_key(|h| h.row.seq);
-            visible.into_iter().map(|h| h.row.id.clone()).collect()
+            let mut all: Vec<&Held> = self.messages.values().collect();
+            all.sort_by_key(|h| h.row.seq);
+            let mut groups: Vec<(String, Vec<String>, bool)> = Vec::new();
+            for h in all {
+                let g = h.row.group_id.clone().unwrap_or_default();
+                let at = match groups.iter().position(|(name, _, _)| *name == g) {
+                    Some(i) => i,
+                    None => {
+                        groups.push((g, Vec::new(), false));
+                        groups.len() - 1
+                    }
+                };
+                let (_, ids, stopped) = &mut groups[at];
+                if *stopped {
+                    continue;
+                }
+                if h.row.visible_at_ms <= now_ms {
+                    ids.push(h.row.id.clone());
+                } else {
+                    *stopped = true;
+                }
+            }
+            groups.into_iter().flat_map(|(_, ids, _)| ids).collect()
         } else {
             self.order
                 .iter()
@@ -183,14 +200,6 @@ impl QueueState {
             let Some(held) = self.messages.get(&id) else {
                 continue;
             };
-            if held
-                .row
-                .group_id
-                .as_ref()
-                .is_some_and(|g| blocked.contains(g))
-            {
-                continue;
-            }
             if let Some(max_count) = max_receive_count {
                 if held.row.receive_count >= max_count {
                     if let Some(held) = self.remove(&id) {

@@ -157,6 +157,13 @@ impl Sqs {
         self.queues.read().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// (FIFO, content-based deduplication) of a queue.
+    pub fn queue_kind(&self, url: &str) -> Result<(bool, bool), SqsError> {
+        let queue = self.queue(url)?;
+        let q = queue.lock();
+        Ok((q.fifo, q.content_based_dedup()))
+    }
+
     pub fn arn(&self, name: &str) -> String {
         format!("arn:aws:sqs:{}:{}:{name}", self.region, self.account)
     }
@@ -205,6 +212,8 @@ impl Sqs {
                     .into(),
             ));
         }
+        let mut given = given;
+        attributes::normalize(&mut given);
         let fifo_name = name.ends_with(".fifo");
         let fifo_attr = given.get("FifoQueue").is_some_and(|v| v == "true");
         if fifo_attr && !fifo_name {
@@ -219,7 +228,7 @@ impl Sqs {
                     .into(),
             ));
         }
-        attributes::check(&given, fifo_name, true)?;
+        attributes::check(&given, fifo_name && fifo_attr, true)?;
         if let Some(existing) = self.read_queues().get(name).cloned() {
             let q = existing.lock();
             let differs: Vec<&String> = given
@@ -290,6 +299,7 @@ impl Sqs {
         let mut q = queue.lock();
         q.messages.clear();
         q.order.clear();
+        q.dedup.clear();
         q.last_purge_ms = Some(now);
         Ok(())
     }
@@ -324,13 +334,24 @@ impl Sqs {
         given: BTreeMap<String, String>,
     ) -> Result<(), SqsError> {
         let queue = self.queue(url)?;
+        let mut given = given;
+        attributes::normalize(&mut given);
         let row = {
             let q = queue.lock();
             attributes::check(&given, q.fifo, false)?;
             let mut row = q.row.clone();
             for (k, v) in given {
-                if v.is_empty() && (k == "RedrivePolicy" || k == "Policy") {
+                if v.is_empty()
+                    && matches!(
+                        k.as_str(),
+                        "RedrivePolicy" | "Policy" | "RedriveAllowPolicy"
+                    )
+                {
                     row.attributes.remove(&k);
+                } else if v.is_empty() && k == "KmsMasterKeyId" {
+                    // Back to SQS-managed keys' defaults (still off).
+                    row.attributes.remove("KmsMasterKeyId");
+                    row.attributes.remove("KmsDataKeyReusePeriodSeconds");
                 } else {
                     row.attributes.insert(k, v);
                 }
@@ -421,6 +442,19 @@ impl Sqs {
             )));
         }
         check_message_attributes(&input.attributes)?;
+        for (name, value) in [
+            ("MessageGroupId", &input.group_id),
+            ("MessageDeduplicationId", &input.dedup_id),
+        ] {
+            if let Some(v) = value {
+                let ok = (1..=128).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_graphic());
+                if !ok {
+                    return Err(SqsError::InvalidParameterValue(format!(
+                        "Value {v} for parameter {name} is invalid. Reason: {name} can only include alphanumeric and punctuation characters. 1 to 128 in length."
+                    )));
+                }
+            }
+        }
         let mut dedup_id = None;
         if q.fifo {
             let Some(_) = &input.group_id else {
@@ -456,7 +490,14 @@ impl Sqs {
         let md5_of_system_attributes = md5_of_attributes(&input.system_attributes);
         let md5_of_attributes = md5_of_attributes(&input.attributes);
         let body_md5 = md5_of_body(&input.body);
-        if let Some(d) = &dedup_id {
+        let dedup_key = dedup_id.as_ref().map(|d| {
+            if q.dedup_per_group() {
+                format!("{}\n{d}", input.group_id.as_deref().unwrap_or(""))
+            } else {
+                d.clone()
+            }
+        });
+        if let Some(d) = &dedup_key {
             if let Some((_, id, seq)) = q.dedup.get(d) {
                 return Ok((
                     None,
@@ -472,10 +513,12 @@ impl Sqs {
         }
         let seq = self.seq.fetch_add(1, Ordering::SeqCst);
         let id = uuid::Uuid::new_v4().to_string();
-        let delay = input
-            .delay_seconds
-            .unwrap_or_else(|| q.int_attribute("DelaySeconds"));
-        if let Some(d) = &dedup_id {
+        // FIFO queues take only their own delay (a message's 0 is none).
+        let delay = match input.delay_seconds {
+            Some(d) if !q.fifo => d,
+            _ => q.int_attribute("DelaySeconds"),
+        };
+        if let Some(d) = &dedup_key {
             q.dedup
                 .insert(d.clone(), (now + DEDUP_WINDOW_MS, id.clone(), seq));
         }
@@ -547,9 +590,7 @@ impl Sqs {
             if let Err(e) = self.commit(SqsOp::Batch(ops)).await {
                 let mut q = queue.lock();
                 for h in &rows {
-                    if let Some(d) = &h.row.dedup_id {
-                        q.dedup.remove(d);
-                    }
+                    q.dedup.retain(|_, (_, id, _)| *id != h.row.id);
                 }
                 return Err(e);
             }
@@ -760,7 +801,21 @@ impl Sqs {
                 "The input receipt handle \"{receipt}\" is not a valid receipt handle."
             )));
         }
-        let existed = queue.lock().remove(&id).is_some();
+        let (_, _, nonce) = parse_receipt(receipt)?;
+        let existed = {
+            let mut q = queue.lock();
+            // A FIFO queue's handle dies with its visibility timeout.
+            let expired = q.fifo
+                && q.messages
+                    .get(&id)
+                    .is_some_and(|h| !h.in_flight(now_ms()) || h.receipt_nonce != nonce);
+            if expired {
+                return Err(SqsError::InvalidParameterValue(format!(
+                    "Value {receipt} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired."
+                )));
+            }
+            q.remove(&id).is_some()
+        };
         if existed {
             self.commit(SqsOp::DeleteMessage {
                 queue: queue.name.clone(),
@@ -779,7 +834,7 @@ impl Sqs {
         timeout_s: i64,
     ) -> Result<(), SqsError> {
         let queue = self.queue(url)?;
-        let (name, id, nonce) = parse_receipt(receipt)?;
+        let (name, id, _) = parse_receipt(receipt)?;
         if name != queue.name {
             return Err(SqsError::ReceiptHandleIsInvalid(format!(
                 "The input receipt handle \"{receipt}\" is not a valid receipt handle."
@@ -794,11 +849,10 @@ impl Sqs {
         let op = {
             let mut q = queue.lock();
             let Some(h) = q.messages.get(&id) else {
-                return Err(SqsError::MessageNotInflight);
+                return Err(SqsError::InvalidParameterValue(format!(
+                    "Value {receipt} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change."
+                )));
             };
-            if !h.in_flight(now) || h.receipt_nonce != nonce {
-                return Err(SqsError::MessageNotInflight);
-            }
             let count = h.row.receive_count;
             let first = h.row.first_receive_ms;
             q.set_visible_at(&id, now + timeout_s * 1000);
@@ -821,10 +875,11 @@ impl Sqs {
 fn wants_attribute(asked: &[String], name: &str) -> bool {
     asked.iter().any(|a| {
         a == "All"
+            || a == "*"
             || a == ".*"
             || a == name
             || a.strip_suffix(".*")
-                .is_some_and(|p| name.starts_with(&format!("{p}.")))
+                .is_some_and(|p| !p.is_empty() && name.starts_with(p))
     })
 }
 
@@ -852,6 +907,14 @@ fn check_message_attributes(attributes: &Attributes) -> Result<(), SqsError> {
                 "Message (user) attribute '{name}' must contain a non-empty value of type '{}'.",
                 value.data_type
             )));
+        }
+        if let Some(s) = &value.string_value {
+            if let Some(c) = s.chars().find(|c| !valid_xml_char(*c)) {
+                return Err(SqsError::InvalidParameterValue(format!(
+                    "Message (user) attribute '{name}' contains invalid character {:#x}.",
+                    c as u32
+                )));
+            }
         }
     }
     Ok(())

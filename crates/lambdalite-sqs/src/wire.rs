@@ -17,6 +17,10 @@ use crate::SqsError;
 pub struct Caller<'a> {
     /// `http://host:port`.
     pub base: &'a str,
+    /// The request's `X-Amzn-Trace-Id`: a sent message's `AWSTraceHeader`.
+    pub trace_header: Option<&'a str>,
+    /// Whether the request came over the query protocol.
+    pub query: bool,
 }
 
 fn string<'a>(input: &'a Value, key: &str) -> Option<&'a str> {
@@ -115,12 +119,18 @@ fn attributes_json(attributes: &Attributes) -> Value {
     Value::Object(m)
 }
 
-fn send_input(entry: &Value) -> Result<SendInput, SqsError> {
+fn send_input(entry: &Value, caller: &Caller) -> Result<SendInput, SqsError> {
+    let mut system_attributes = message_attributes(entry, "MessageSystemAttributes")?;
+    if let Some(trace) = caller.trace_header {
+        system_attributes
+            .entry("AWSTraceHeader".into())
+            .or_insert_with(|| AttributeValue::string(trace));
+    }
     Ok(SendInput {
         body: required(entry, "MessageBody")?.to_string(),
         delay_seconds: int(entry, "DelaySeconds")?,
         attributes: message_attributes(entry, "MessageAttributes")?,
-        system_attributes: message_attributes(entry, "MessageSystemAttributes")?,
+        system_attributes,
         group_id: string(entry, "MessageGroupId").map(str::to_string),
         dedup_id: string(entry, "MessageDeduplicationId").map(str::to_string),
     })
@@ -192,13 +202,34 @@ fn batch_entries(input: &Value) -> Result<Vec<Value>, SqsError> {
 
 fn failed_entry(id: &str, e: &SqsError) -> Value {
     let se = e.to_service_error();
+    // An entry's invalid value is reported in a batch's own words.
+    let message = match se
+        .message
+        .strip_prefix("One or more parameters are invalid. ")
+    {
+        Some(rest) => format!("One or more parameters cannot be validated. {rest}"),
+        None => se.message.clone(),
+    };
     json!({
         "Id": id,
         "SenderFault": se.sender_fault,
         "Code": se.query_code(),
-        "Message": se.message,
+        "Message": message,
     })
 }
+
+/// `{"Successful": [...], "Failed": [...]}`, without an empty `Failed`.
+fn batch_result(successful: Vec<Value>, failed: Vec<Value>) -> Value {
+    let mut m = Map::new();
+    m.insert("Successful".into(), Value::Array(successful));
+    if !failed.is_empty() {
+        m.insert("Failed".into(), Value::Array(failed));
+    }
+    Value::Object(m)
+}
+
+/// Most bytes a batch may send (bodies and attributes).
+const BATCH_MAX_BYTES: usize = 1_048_576;
 
 fn queue_url(caller: &Caller, sqs: &Sqs, name: &str) -> String {
     format!("{}/{}/{name}", caller.base, sqs.account)
@@ -310,19 +341,46 @@ pub async fn execute(
         }
         "SendMessage" => {
             let url = required(input, "QueueUrl")?;
-            let sent = sqs.send(url, send_input(input)?).await?;
+            let sent = sqs.send(url, send_input(input, caller)?).await?;
             Ok(Value::Object(sent_json(&sent)))
         }
         "SendMessageBatch" => {
             let url = required(input, "QueueUrl")?;
-            sqs.queue(url)?;
+            let (fifo, content_based) = sqs.queue_kind(url)?;
             let entries = batch_entries(input)?;
+            // What fails one entry of a FIFO batch fails the whole request.
+            if fifo {
+                for e in &entries {
+                    if string(e, "MessageGroupId").is_none() {
+                        return Err(SqsError::InvalidParameterValue(
+                            "The request must contain the parameter MessageGroupId.".into(),
+                        ));
+                    }
+                    if string(e, "MessageDeduplicationId").is_none() && !content_based {
+                        return Err(SqsError::InvalidParameterValue(
+                            "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly".into(),
+                        ));
+                    }
+                }
+            }
+            let mut total = 0usize;
+            for e in &entries {
+                total += string(e, "MessageBody").map_or(0, str::len);
+                for (name, v) in message_attributes(e, "MessageAttributes")? {
+                    total += v.size(&name);
+                }
+            }
+            if total > BATCH_MAX_BYTES {
+                return Err(SqsError::BatchRequestTooLong(format!(
+                    "Batch requests cannot be longer than {BATCH_MAX_BYTES} bytes. You have sent {total} bytes."
+                )));
+            }
             let mut ids = Vec::new();
             let mut inputs = Vec::new();
             let mut failed = Vec::new();
             for e in &entries {
                 let id = string(e, "Id").unwrap_or("").to_string();
-                match send_input(e) {
+                match send_input(e, caller) {
                     Ok(i) => {
                         ids.push(id);
                         inputs.push(i);
@@ -342,12 +400,16 @@ pub async fn execute(
                     Err(err) => failed.push(failed_entry(id, &err)),
                 }
             }
-            Ok(json!({ "Successful": successful, "Failed": failed }))
+            Ok(batch_result(successful, failed))
         }
         "ReceiveMessage" => {
             let url = required(input, "QueueUrl")?;
+            // The query protocol takes AttributeName.N over
+            // MessageSystemAttributeName.N; JSON takes both.
             let mut system = string_list(input, "AttributeNames");
-            system.extend(string_list(input, "MessageSystemAttributeNames"));
+            if !caller.query || system.is_empty() {
+                system.extend(string_list(input, "MessageSystemAttributeNames"));
+            }
             let received = sqs
                 .receive(
                     url,
@@ -393,7 +455,7 @@ pub async fn execute(
                     Err(err) => failed.push(failed_entry(id, &err)),
                 }
             }
-            Ok(json!({ "Successful": successful, "Failed": failed }))
+            Ok(batch_result(successful, failed))
         }
         "ChangeMessageVisibility" => {
             let timeout = int(input, "VisibilityTimeout")?.ok_or_else(|| {
@@ -429,7 +491,7 @@ pub async fn execute(
                     Err(err) => failed.push(failed_entry(id, &err)),
                 }
             }
-            Ok(json!({ "Successful": successful, "Failed": failed }))
+            Ok(batch_result(successful, failed))
         }
         "AddPermission"
         | "RemovePermission"

@@ -585,6 +585,212 @@ async fn async_figures(
     Ok((rate, stats(delays)))
 }
 
+/// One SQS call over the JSON 1.0 protocol, as current SDKs make it.
+async fn sqs_call(
+    http: &reqwest::Client,
+    base: &str,
+    action: &str,
+    body: serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
+    let r = http
+        .post(format!("{base}/"))
+        .header("X-Amz-Target", format!("AmazonSQS.{action}"))
+        .header("Content-Type", "application/x-amz-json-1.0")
+        .body(body.to_string())
+        .send()
+        .await?;
+    let status = r.status();
+    let text = r.text().await?;
+    if !status.is_success() {
+        bail!("SQS {action} failed: {status} {text}");
+    }
+    Ok(serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+}
+
+/// What the SQS rows report.
+struct SqsFigures {
+    /// SendMessage (durable) per second at concurrency 32.
+    send_rate: f64,
+    /// Messages received and deleted per second at concurrency 32.
+    consume_rate: f64,
+    /// From a send's answer to the start of the mapped function.
+    to_function: Stats,
+}
+
+async fn sqs_figures(
+    http: &Arc<reqwest::Client>,
+    server: &Server,
+    seconds: u64,
+) -> anyhow::Result<SqsFigures> {
+    let base = server.base.clone();
+    let url = |name: &str| format!("{base}/000000000000/{name}");
+    sqs_call(
+        http,
+        &base,
+        "CreateQueue",
+        serde_json::json!({"QueueName": "bench-load"}),
+    )
+    .await?;
+    // Durable sends at concurrency 32.
+    let deadline = Instant::now() + Duration::from_secs(seconds.min(3));
+    let mut tasks = Vec::new();
+    for t in 0..32 {
+        let (http, base, q) = (http.clone(), base.clone(), url("bench-load"));
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                let body = serde_json::json!({"QueueUrl": q, "MessageBody": format!("m-{t}-{n}")});
+                sqs_call(&http, &base, "SendMessage", body).await?;
+                n += 1;
+            }
+            anyhow::Ok(n)
+        }));
+    }
+    let started = Instant::now();
+    let mut sent = 0u64;
+    for t in tasks {
+        sent += t.await??;
+    }
+    let send_rate = sent as f64 / started.elapsed().as_secs_f64();
+    // Receive and delete what was sent, at concurrency 32.
+    let consumed = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(seconds.min(3));
+    let mut tasks = Vec::new();
+    for _ in 0..32 {
+        let (http, base, q, consumed) = (
+            http.clone(),
+            base.clone(),
+            url("bench-load"),
+            consumed.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            while Instant::now() < deadline {
+                let got = sqs_call(
+                    &http,
+                    &base,
+                    "ReceiveMessage",
+                    serde_json::json!({"QueueUrl": q, "MaxNumberOfMessages": 10}),
+                )
+                .await?;
+                let Some(messages) = got["Messages"].as_array().filter(|m| !m.is_empty()) else {
+                    break;
+                };
+                let entries: Vec<serde_json::Value> = messages
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| serde_json::json!({"Id": i.to_string(), "ReceiptHandle": m["ReceiptHandle"]}))
+                    .collect();
+                let n = entries.len() as u64;
+                sqs_call(
+                    &http,
+                    &base,
+                    "DeleteMessageBatch",
+                    serde_json::json!({"QueueUrl": q, "Entries": entries}),
+                )
+                .await?;
+                consumed.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+            }
+            anyhow::Ok(())
+        }));
+    }
+    let started = Instant::now();
+    for t in tasks {
+        t.await??;
+    }
+    let consume_rate = consumed.load(std::sync::atomic::Ordering::Relaxed) as f64
+        / started.elapsed().as_secs_f64();
+
+    // Send to a warm mapped function, window 0.
+    let probe = zip_of(&[(
+        "app.py",
+        b"import time\ndef handler(event, context):\n    now = int(time.time() * 1e6)\n    for r in event['Records']:\n        print('started', r['body'], now)\n",
+        0o644,
+    )])?;
+    create(
+        http,
+        &base,
+        "bench-esm-probe",
+        "python3.11",
+        "app.handler",
+        &probe,
+    )
+    .await?;
+    sqs_call(
+        http,
+        &base,
+        "CreateQueue",
+        serde_json::json!({"QueueName": "bench-esm"}),
+    )
+    .await?;
+    let r = http
+        .post(format!("{base}/2015-03-31/event-source-mappings/"))
+        .json(&serde_json::json!({
+            "EventSourceArn": "arn:aws:sqs:us-east-1:000000000000:bench-esm",
+            "FunctionName": "bench-esm-probe",
+            "BatchSize": 1,
+        }))
+        .send()
+        .await?;
+    if !r.status().is_success() {
+        bail!("creating the mapping: {}", r.text().await?);
+    }
+    // A first message warms the function.
+    sqs_call(
+        http,
+        &base,
+        "SendMessage",
+        serde_json::json!({"QueueUrl": url("bench-esm"), "MessageBody": "warm"}),
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut sent_at = std::collections::HashMap::new();
+    for i in 0..100u32 {
+        sqs_call(
+            http,
+            &base,
+            "SendMessage",
+            serde_json::json!({"QueueUrl": url("bench-esm"), "MessageBody": i.to_string()}),
+        )
+        .await?;
+        sent_at.insert(i, chrono::Utc::now().timestamp_micros());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let group = server
+        .dir
+        .path()
+        .join("logs")
+        .join("%2Faws%2Flambda%2Fbench-esm-probe");
+    let mut delays = Vec::new();
+    for entry in std::fs::read_dir(&group)? {
+        let text = std::fs::read_to_string(entry?.path())?;
+        for line in text.lines() {
+            let v: serde_json::Value = serde_json::from_str(line)?;
+            let mut parts = v["message"].as_str().unwrap_or("").split_whitespace();
+            if parts.next() != Some("started") {
+                continue;
+            }
+            let (Some(Ok(id)), Some(Ok(at))) = (
+                parts.next().map(str::parse::<u32>),
+                parts.next().map(str::parse::<i64>),
+            ) else {
+                continue;
+            };
+            if let Some(sent) = sent_at.get(&id) {
+                delays.push(Duration::from_micros((at - sent).max(0) as u64));
+            }
+        }
+    }
+    if delays.is_empty() {
+        bail!("no message reached the mapped function");
+    }
+    Ok(SqsFigures {
+        send_rate,
+        consume_rate,
+        to_function: stats(delays),
+    })
+}
+
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -810,6 +1016,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     .await?;
     let sandbox_alone = sandbox_starts(args.cold * 2).await;
     let (accept_rate, accept_delay) = async_figures(&http, &server, args.seconds).await?;
+    let sqs = sqs_figures(&http, &server, args.seconds).await?;
     let py_bare = bare_start(&args.python, &["-c", "pass"], args.cold);
     let node_bare = bare_start(&args.node, &["-e", "0"], args.cold);
 
@@ -892,6 +1099,11 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         fmt_us(accept_delay.p99)
     );
     println!(
+        "| SQS send to start of the mapped function (warm python3.11, window 0) | {} | {} |",
+        fmt_us(sqs.to_function.p50),
+        fmt_us(sqs.to_function.p99)
+    );
+    println!(
         "\nThroughput, provided (Rust echo), concurrency 32: {throughput:.0} invokes/s over {} s",
         args.seconds
     );
@@ -908,6 +1120,14 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     );
     println!(
         "Asynchronous accepts (durable, fsynced before the 202), concurrency 32: {accept_rate:.0} events/s"
+    );
+    println!(
+        "SQS SendMessage (durable before the 200), concurrency 32: {:.0} messages/s",
+        sqs.send_rate
+    );
+    println!(
+        "SQS ReceiveMessage (10) + DeleteMessageBatch, concurrency 32: {:.0} messages/s",
+        sqs.consume_rate
     );
     Ok(())
 }

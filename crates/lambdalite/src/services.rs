@@ -118,6 +118,10 @@ pub async fn dispatch(State(services): State<Arc<Services>>, req: Request, next:
             url_query: parts.uri.query(),
             body: &body,
             request_id: &request_id,
+            trace_header: parts
+                .headers
+                .get("x-amzn-trace-id")
+                .and_then(|v| v.to_str().ok()),
         },
     )
     .await;
