@@ -122,9 +122,12 @@ def test_event_invoke_config_api(lam):
     assert (upd["MaximumRetryAttempts"], upd["MaximumEventAgeInSeconds"]) == (0, 120)
     listed = lam.list_function_event_invoke_configs(FunctionName=name)["FunctionEventInvokeConfigs"]
     assert [c["FunctionArn"] for c in listed] == [f"{ARN}{name}:$LATEST"]
-    # Put replaces: unspecified fields go back to the defaults.
+    # Put replaces the whole config: an unspecified field is unset (AWS
+    # reports only what was given; the defaults still apply to delivery).
     again = lam.put_function_event_invoke_config(FunctionName=name, MaximumEventAgeInSeconds=60)
-    assert (again["MaximumRetryAttempts"], again["MaximumEventAgeInSeconds"]) == (2, 60)
+    assert again["MaximumEventAgeInSeconds"] == 60
+    assert "MaximumRetryAttempts" not in again
+    assert "MaximumRetryAttempts" not in lam.get_function_event_invoke_config(FunctionName=name)
     with pytest.raises(ClientError) as e:
         lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=3)
     assert e.value.response["Error"]["Code"] == "ValidationException"
@@ -188,19 +191,31 @@ def test_no_accepted_event_is_lost_across_a_crash(tmp_path):
 
 
 def test_events_too_old_go_to_the_failure_destination(quick_retries):
-    # A function that can never run (reserved concurrency 0) keeps its event
-    # retrying until MaximumEventAgeInSeconds (at least 60 s) has passed.
+    # A function whose only reserved slot is held by a long synchronous run
+    # throttles its event, which keeps retrying until MaximumEventAgeInSeconds
+    # (at least 60 s) has passed. (With reserved concurrency 0 AWS fails the
+    # event at once instead, condition ZeroReservedConcurrency.)
     lam = quick_retries.client()
     dest = py(lam, RECORDER)
-    stuck = py(lam, "def handler(e, c):\n    return 1\n")
-    lam.put_function_concurrency(FunctionName=stuck, ReservedConcurrentExecutions=0)
+    stuck = py(
+        lam,
+        "import time\ndef handler(e, c):\n    if e.get('hold'):\n        time.sleep(80)\n    return 1\n",
+        Timeout=100,
+    )
+    lam.put_function_concurrency(FunctionName=stuck, ReservedConcurrentExecutions=1)
     lam.put_function_event_invoke_config(
         FunctionName=stuck,
         MaximumEventAgeInSeconds=60,
         DestinationConfig={"OnFailure": {"Destination": ARN + dest}},
     )
-    lam.invoke(FunctionName=stuck, InvocationType="Event", Payload=json.dumps({"old": True}))
-    record = wait_until(lambda: records(quick_retries, dest), timeout=90, what="the expired event's record")[0]
-    assert record["requestContext"]["condition"] == "EventAgeExceeded"
-    assert record["requestPayload"] == {"old": True}
-    assert "responsePayload" not in record
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        holder = pool.submit(lam.invoke, FunctionName=stuck, Payload=json.dumps({"hold": True}))
+        wait_until(lambda: any(m.startswith("START") for m in log_messages(quick_retries, stuck)),
+                   what="the holding run to start")
+        lam.invoke(FunctionName=stuck, InvocationType="Event", Payload=json.dumps({"old": True}))
+        record = wait_until(lambda: records(quick_retries, dest), timeout=90, what="the expired event's record")[0]
+        assert record["requestContext"]["condition"] == "EventAgeExceeded"
+        assert record["requestContext"]["approximateInvokeCount"] == 0
+        assert record["requestPayload"] == {"old": True}
+        assert "responsePayload" not in record
+        assert holder.result()["StatusCode"] == 200

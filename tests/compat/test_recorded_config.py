@@ -24,7 +24,7 @@ import botocore.config
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ROLE, create, make_zip, unique
+from conftest import ROLE, Server, create, make_zip, unique
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -49,18 +49,46 @@ DERIVED_MISMATCH = "The derived qualifier from the function name does not match 
 TAGS_ON_QUALIFIED = "Tags on function aliases and versions are not supported. Please specify a function ARN."
 
 
+class Soft:
+    """Collects every mismatch of a test, so one run reports them all."""
+
+    def __init__(self):
+        self.errors = []
+
+    def eq(self, got, want, what):
+        if got != want:
+            self.errors.append(f"{what}\n    expected: {want!r}\n    got:      {got!r}")
+
+    def true(self, ok, text, what):
+        if not ok:
+            self.errors.append(f"not true: {text}" + (f"\n    context: {what!r}" if what else ""))
+
+    def done(self):
+        assert not self.errors, f"{len(self.errors)} mismatch(es):\n" + "\n".join(self.errors)
+
+
+@pytest.fixture
+def chk():
+    return Soft()
+
+
 def fails(call, **kw):
-    """(Code, Message, HTTP status) of the ClientError that call(**kw) raises."""
-    with pytest.raises(ClientError) as e:
-        call(**kw)
-    r = e.value.response
-    return r["Error"]["Code"], r["Error"]["Message"], r["ResponseMetadata"]["HTTPStatusCode"]
+    """(Code, Message, HTTP status) of the ClientError that call(**kw) raises,
+    or ("NO ERROR", <response body>, status) when it succeeds."""
+    try:
+        out = call(**kw)
+    except ClientError as e:
+        r = e.response
+        return r["Error"]["Code"], r["Error"]["Message"], r["ResponseMetadata"]["HTTPStatusCode"]
+    return "NO ERROR", body(out), status(out)
 
 
 def raw_error(call, **kw):
-    with pytest.raises(ClientError) as e:
+    try:
         call(**kw)
-    return e.value.response
+    except ClientError as e:
+        return e.response
+    return {}
 
 
 def status(out):
@@ -104,7 +132,7 @@ def function_rev(lam, name):
 # ======================================================================= tags
 
 
-def test_tag_lifecycle(lam):
+def test_tag_lifecycle(lam, chk):
     # TestLambdaTag::test_tag_lifecycle[lambda_function] (every *_response is a
     # 204, *_listtags the tags) and TestLambdaTags::test_tag_lifecycle
     # (get_fn_response_*: RevisionId changes on each tag change; no "Tags"
@@ -127,37 +155,39 @@ def test_tag_lifecycle(lam):
             out = lam.tag_resource(Resource=arn, Tags=arg)
         else:
             out = lam.untag_resource(Resource=arn, TagKeys=arg)
-        assert status(out) == 204, (op, arg)
-        assert body(out) == {}
+        chk.eq(status(out), 204, f"status of {op} {arg}")
+        chk.eq(body(out), {}, 'body(out)')
         listed = lam.list_tags(Resource=arn)
-        assert status(listed) == 200
-        assert body(listed) == {"Tags": expected}, (op, arg)
+        chk.eq(status(listed), 200, 'status(listed)')
+        chk.eq(body(listed), {"Tags": expected}, f"ListTags after {op} {arg}")
         if op == "tag":
             revs.append(function_rev(lam, name))
     # Recorded: tagging changes the function's RevisionId.
-    assert len(set(revs)) == len(revs), revs
-    assert "Tags" not in lam.get_function(FunctionName=name)
+    chk.eq(len(set(revs)), len(revs), f"distinct RevisionIds after CreateFunction and each TagResource: {revs}")
+    chk.true("Tags" not in lam.get_function(FunctionName=name), '"Tags" not in lam.get_function(FunctionName=name)', '"Tags"')
+    chk.done()
 
 
-def test_tag_nonexisting_function(lam):
+def test_tag_nonexisting_function(lam, chk):
     # TestLambdaTag::test_tag_exceptions[lambda_function] not_found_exception_*,
     # TestLambdaTag::test_tag_nonexisting_resource (after DeleteFunction),
     # TestLambdaTags::test_tag_exceptions tag_lambda_doesnotexist.
     missing = FN + unique("missing")
     expected = ("ResourceNotFoundException", f"Function not found: {missing}", 404)
-    assert fails(lam.tag_resource, Resource=missing, Tags={"A": "B"}) == expected
-    assert fails(lam.untag_resource, Resource=missing, TagKeys=["A"]) == expected
-    assert fails(lam.list_tags, Resource=missing) == expected
+    chk.eq(fails(lam.tag_resource, Resource=missing, Tags={"A": "B"}), expected, 'fails(lam.tag_resource, Resource=missing, Tags={"A": "B"})')
+    chk.eq(fails(lam.untag_resource, Resource=missing, TagKeys=["A"]), expected, 'fails(lam.untag_resource, Resource=missing, TagKeys=["A"])')
+    chk.eq(fails(lam.list_tags, Resource=missing), expected, 'fails(lam.list_tags, Resource=missing)')
 
     name = fn(lam)
     lam.delete_function(FunctionName=name)
     gone = ("ResourceNotFoundException", f"Function not found: {FN}{name}", 404)
-    assert fails(lam.tag_resource, Resource=FN + name, Tags={"A": "B"}) == gone
-    assert fails(lam.untag_resource, Resource=FN + name, TagKeys=["A"]) == gone
-    assert fails(lam.list_tags, Resource=FN + name) == gone
+    chk.eq(fails(lam.tag_resource, Resource=FN + name, Tags={"A": "B"}), gone, 'fails(lam.tag_resource, Resource=FN + name, Tags={"A": "B"})')
+    chk.eq(fails(lam.untag_resource, Resource=FN + name, TagKeys=["A"]), gone, 'fails(lam.untag_resource, Resource=FN + name, TagKeys=["A"])')
+    chk.eq(fails(lam.list_tags, Resource=FN + name), gone, 'fails(lam.list_tags, Resource=FN + name)')
+    chk.done()
 
 
-def test_tags_on_qualified_arns(lam):
+def test_tags_on_qualified_arns(lam, chk):
     # TestLambdaTags::test_tag_versions (tag_resource_exception on a version
     # ARN, tag_resource_latest_exception on :$LATEST), TestLambdaTags::
     # test_tag_exceptions tag_lambda_qualifier_doesnotexist (:v1), TestLambdaTag::
@@ -167,65 +197,68 @@ def test_tags_on_qualified_arns(lam):
     name = fn(lam, Tags={"key_a": "value_a"})
     version_arn = lam.publish_version(FunctionName=name)["FunctionArn"]
     four = {"key_b": "value_b", "key_c": "value_c", "key_d": "value_d", "key_e": "value_e"}
-    assert fails(lam.tag_resource, Resource=version_arn, Tags=four) == expected
-    assert fails(lam.tag_resource, Resource=f"{FN}{name}:$LATEST", Tags=four) == expected
-    assert fails(lam.tag_resource, Resource=f"{FN}{name}:v1", Tags={"key_a": "value_a"}) == expected
-    assert fails(lam.list_tags, Resource=f"{FN}{unique('missing')}:alias") == expected
-    assert lam.list_tags(Resource=FN + name)["Tags"] == {"key_a": "value_a"}
+    chk.eq(fails(lam.tag_resource, Resource=version_arn, Tags=four), expected, 'fails(lam.tag_resource, Resource=version_arn, Tags=four)')
+    chk.eq(fails(lam.tag_resource, Resource=f"{FN}{name}:$LATEST", Tags=four), expected, 'fails(lam.tag_resource, Resource=f"{FN}{name}:$LATEST", Tags=four)')
+    chk.eq(fails(lam.tag_resource, Resource=f"{FN}{name}:v1", Tags={"key_a": "value_a"}), expected, 'fails(lam.tag_resource, Resource=f"{FN}{name}:v1", Tags={"key_a": "value_a"})')
+    chk.eq(fails(lam.list_tags, Resource=f"{FN}{unique('missing')}:alias"), expected, 'fails(lam.list_tags, Resource=f"{FN}{unique(\'missing\')}:alias")')
+    chk.eq(lam.list_tags(Resource=FN + name)["Tags"], {"key_a": "value_a"}, 'lam.list_tags(Resource=FN + name)["Tags"]')
+    chk.done()
 
 
-def test_tag_invalid_arns(lam):
+def test_tag_invalid_arns(lam, chk):
     # TestLambdaTag::test_tag_exceptions[lambda_function] invalid_arn_exception,
     # TestLambdaTags::test_tag_exceptions tag_lambda_invalidarn.
     bad = f"arn:aws:lambda:{REGION}:{ACCOUNT}:foobar:{unique('x')}"
-    assert fails(lam.list_tags, Resource=bad) == (
+    chk.eq(fails(lam.list_tags, Resource=bad), (
         "ValidationException",
         f"1 validation error detected: Value '{bad}' at 'resource' failed to satisfy constraint: "
         f"Member must satisfy regular expression pattern: {TAG_ARN_PATTERN}",
         400,
-    )
-    assert fails(lam.tag_resource, Resource="arn:aws:something", Tags={"key_a": "value_a"}) == (
+    ), 'fails(lam.list_tags, Resource=bad)')
+    chk.eq(fails(lam.tag_resource, Resource="arn:aws:something", Tags={"key_a": "value_a"}), (
         "ValidationException",
         "1 validation error detected: Value 'arn:aws:something' at 'resource' failed to satisfy constraint: "
         f"Member must satisfy regular expression pattern: {TAG_ARN_PATTERN}",
         400,
-    )
+    ), 'fails(lam.tag_resource, Resource="arn:aws:something", Tags={"key_a": "value_a"})')
+    chk.done()
 
 
-def test_tag_empty_inputs(lam):
+def test_tag_empty_inputs(lam, chk):
     # TestLambdaTags::test_tag_exceptions: list_tag_lambda_empty, untag_nomatch,
     # untag_empty_keys, tag_empty_tags.
     name = fn(lam)
     arn = FN + name
     out = lam.list_tags(Resource=arn)
-    assert (status(out), body(out)) == (200, {"Tags": {}})
-    assert status(lam.untag_resource(Resource=arn, TagKeys=["somekey"])) == 204
-    assert fails(lam.untag_resource, Resource=arn, TagKeys=[]) == (
+    chk.eq((status(out), body(out)), (200, {"Tags": {}}), '(status(out), body(out))')
+    chk.eq(status(lam.untag_resource(Resource=arn, TagKeys=["somekey"])), 204, 'status(lam.untag_resource(Resource=arn, TagKeys=["somekey"]))')
+    chk.eq(fails(lam.untag_resource, Resource=arn, TagKeys=[]), (
         "ValidationException",
         "1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null",
         400,
-    )
-    assert fails(lam.tag_resource, Resource=arn, Tags={}) == (
+    ), 'fails(lam.untag_resource, Resource=arn, TagKeys=[])')
+    chk.eq(fails(lam.tag_resource, Resource=arn, Tags={}), (
         "InvalidParameterValueException",
         "An error occurred and the request cannot be processed.",
         400,
-    )
+    ), 'fails(lam.tag_resource, Resource=arn, Tags={})')
+    chk.done()
 
 
-def test_tag_limits(lam):
+def test_tag_limits(lam, chk):
     # TestLambdaTags::test_tag_limits: tag_lambda_too_many_tags (51),
     # tag_response (50), tag_lambda_too_many_tags_additional,
     # create_function_invalid_tags.
     expected = ("InvalidParameterValueException", "Number of tags exceeds resource tag limit.", 400)
     name = fn(lam)
     arn = FN + name
-    assert fails(lam.tag_resource, Resource=arn, Tags={f"{k}_key": f"{k}_value" for k in range(51)}) == expected
+    chk.eq(fails(lam.tag_resource, Resource=arn, Tags={f"{k}_key": f"{k}_value" for k in range(51)}), expected, 'fails(lam.tag_resource, Resource=arn, Tags={f"{k}_key": f"{k}_value" for k in range(51)})')
     fifty = {f"{k}_key": f"{k}_value" for k in range(50)}
-    assert status(lam.tag_resource(Resource=arn, Tags=fifty)) == 204
-    assert lam.list_tags(Resource=arn)["Tags"] == fifty
-    assert lam.get_function(FunctionName=name)["Tags"] == fifty
-    assert fails(lam.tag_resource, Resource=arn, Tags={"a_key": "a_value"}) == expected
-    assert fails(
+    chk.eq(status(lam.tag_resource(Resource=arn, Tags=fifty)), 204, 'status(lam.tag_resource(Resource=arn, Tags=fifty))')
+    chk.eq(lam.list_tags(Resource=arn)["Tags"], fifty, 'lam.list_tags(Resource=arn)["Tags"]')
+    chk.eq(lam.get_function(FunctionName=name)["Tags"], fifty, 'lam.get_function(FunctionName=name)["Tags"]')
+    chk.eq(fails(lam.tag_resource, Resource=arn, Tags={"a_key": "a_value"}), expected, 'fails(lam.tag_resource, Resource=arn, Tags={"a_key": "a_value"})')
+    chk.eq(fails(
         lam.create_function,
         FunctionName=unique("rc"),
         Runtime="python3.12",
@@ -233,10 +266,11 @@ def test_tag_limits(lam):
         Handler="app.handler",
         Code={"ZipFile": make_zip({"app.py": "def handler(e, c):\n    return e\n"})},
         Tags={f"{k}_key": f"{k}_value" for k in range(51)},
-    ) == expected
+    ), expected, 'fails( lam.create_function, FunctionName=unique("rc"), Runtime="python3.12", Role=ROLE, Handler="app.handler", Code={"ZipFile": make_zip({"app.py": "def handler')
+    chk.done()
 
 
-def test_error_body_members(lam, fresh_server):
+def test_error_body_members(lam, fresh_server, chk):
     # The modeled members botocore copies from the error body: recorded
     # "Type": "User" with "Message" (ResourceNotFoundException, e.g.
     # TestLambdaTags::test_tag_exceptions tag_lambda_doesnotexist) or
@@ -244,42 +278,44 @@ def test_error_body_members(lam, fresh_server):
     # and no "Type" on the concurrency limit errors
     # (TestLambdaReservedConcurrency::test_function_concurrency_limits).
     r = raw_error(lam.list_tags, Resource=FN + unique("missing"))
-    assert r.get("Type") == "User" and "Message" in r
+    chk.true(r.get("Type") == "User" and "Message" in r, 'r.get("Type") == "User" and "Message" in r', 'r.get("Type") == "User" and "Message" in r')
     name = fn(lam)
     r = raw_error(lam.list_tags, Resource=f"{FN}{name}:v1")
-    assert r.get("Type") == "User" and "message" in r
+    chk.true(r.get("Type") == "User" and "message" in r, 'r.get("Type") == "User" and "message" in r', 'r.get("Type") == "User" and "message" in r')
     big = fresh_server.client()
     other = fn(big)
     r = raw_error(big.put_function_concurrency, FunctionName=other, ReservedConcurrentExecutions=1001)
-    assert "message" in r
-    assert "Type" not in r
+    chk.true("message" in r, '"message" in r', '"message"')
+    chk.true("Type" not in r, '"Type" not in r', '"Type"')
+    chk.done()
 
 
 # ===================================================== ops on missing things
 
 
-def test_get_configs_of_nonexisting_function(lam):
+def test_get_configs_of_nonexisting_function(lam, chk):
     # TestLambdaFunction::test_ops_on_nonexisting_fn[get_function_url_config],
     # [get_function_event_invoke_config], [get_function_concurrency];
     # test_ops_on_nonexisting_version[get_function_event_invoke_config] (Qualifier 1221).
     name = unique("i-dont-exist")
-    assert fails(lam.get_function_url_config, FunctionName=name) == ("ResourceNotFoundException", NOT_EXIST, 404)
-    assert fails(lam.get_function_event_invoke_config, FunctionName=name) == (
+    chk.eq(fails(lam.get_function_url_config, FunctionName=name), ("ResourceNotFoundException", NOT_EXIST, 404), 'fails(lam.get_function_url_config, FunctionName=name)')
+    chk.eq(fails(lam.get_function_event_invoke_config, FunctionName=name), (
         "ResourceNotFoundException",
         f"The function {FN}{name}:$LATEST doesn't have an EventInvokeConfig",
         404,
-    )
-    assert fails(lam.get_function_concurrency, FunctionName=name) == (
+    ), 'fails(lam.get_function_event_invoke_config, FunctionName=name)')
+    chk.eq(fails(lam.get_function_concurrency, FunctionName=name), (
         "ResourceNotFoundException",
         f"Function not found: {FN}{name}",
         404,
-    )
+    ), 'fails(lam.get_function_concurrency, FunctionName=name)')
     existing = fn(lam)
-    assert fails(lam.get_function_event_invoke_config, FunctionName=existing, Qualifier="1221") == (
+    chk.eq(fails(lam.get_function_event_invoke_config, FunctionName=existing, Qualifier="1221"), (
         "ResourceNotFoundException",
         f"The function {FN}{existing}:1221 doesn't have an EventInvokeConfig",
         404,
-    )
+    ), 'fails(lam.get_function_event_invoke_config, FunctionName=existing, Qualifier="1221")')
+    chk.done()
 
 
 # ===================================================== event invoke configs
@@ -294,83 +330,86 @@ def eic(out):
     return b
 
 
-def test_event_invoke_config_lifecycle(lam):
+def test_event_invoke_config_lifecycle(lam, chk):
     # TestLambdaEventInvokeConfig::test_lambda_eventinvokeconfig_lifecycle.
     name = fn(lam)
     latest = f"{FN}{name}:$LATEST"
     out = lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
-    assert status(out) == 200
+    chk.eq(status(out), 200, 'status(out)')
     # put_invokeconfig_retries_0: only what was given, no MaximumEventAgeInSeconds.
-    assert eic(out) == {"DestinationConfig": EMPTY_DEST, "FunctionArn": latest, "MaximumRetryAttempts": 0}
+    chk.eq(eic(out), {"DestinationConfig": EMPTY_DEST, "FunctionArn": latest, "MaximumRetryAttempts": 0}, 'eic(out)')
     # put_invokeconfig_eventage_60: Put replaces the whole config.
     out = lam.put_function_event_invoke_config(FunctionName=name, MaximumEventAgeInSeconds=60)
-    assert eic(out) == {"DestinationConfig": EMPTY_DEST, "FunctionArn": latest, "MaximumEventAgeInSeconds": 60}
+    chk.eq(eic(out), {"DestinationConfig": EMPTY_DEST, "FunctionArn": latest, "MaximumEventAgeInSeconds": 60}, 'eic(out)')
     # update_invokeconfig_eventage_nochange, update_invokeconfig_retries: Update merges.
     out = lam.update_function_event_invoke_config(FunctionName=name, MaximumEventAgeInSeconds=60)
-    assert eic(out) == {"DestinationConfig": EMPTY_DEST, "FunctionArn": latest, "MaximumEventAgeInSeconds": 60}
+    chk.eq(eic(out), {"DestinationConfig": EMPTY_DEST, "FunctionArn": latest, "MaximumEventAgeInSeconds": 60}, 'eic(out)')
     out = lam.update_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=1)
     both = {"DestinationConfig": EMPTY_DEST, "FunctionArn": latest, "MaximumEventAgeInSeconds": 60,
             "MaximumRetryAttempts": 1}
-    assert (status(out), eic(out)) == (200, both)
+    chk.eq((status(out), eic(out)), (200, both), '(status(out), eic(out))')
     # get_invokeconfig, get_invokeconfig_latest, list_single_invokeconfig.
-    assert eic(lam.get_function_event_invoke_config(FunctionName=name)) == both
-    assert eic(lam.get_function_event_invoke_config(FunctionName=name, Qualifier="$LATEST")) == both
+    chk.eq(eic(lam.get_function_event_invoke_config(FunctionName=name)), both, 'eic(lam.get_function_event_invoke_config(FunctionName=name))')
+    chk.eq(eic(lam.get_function_event_invoke_config(FunctionName=name, Qualifier="$LATEST")), both, 'eic(lam.get_function_event_invoke_config(FunctionName=name, Qualifier="$LATEST"))')
     listed = lam.list_function_event_invoke_configs(FunctionName=name)["FunctionEventInvokeConfigs"]
-    assert len(listed) == 1
-    assert isinstance(listed[0].pop("LastModified"), datetime.datetime)
-    assert listed == [both]
+    chk.eq(len(listed), 1, 'len(listed)')
+    chk.true(isinstance(listed[0].pop("LastModified"), datetime.datetime), 'isinstance(listed[0].pop("LastModified"), datetime.datetime)', 'isinstance(listed[0].pop("LastModified"), datetime.datetime)')
+    chk.eq(listed, [both], 'listed')
     # get_invokeconfig_postpublish: a new version has no config.
     v = lam.publish_version(FunctionName=name)["Version"]
-    assert fails(lam.get_function_event_invoke_config, FunctionName=name, Qualifier=v) == (
+    chk.eq(fails(lam.get_function_event_invoke_config, FunctionName=name, Qualifier=v), (
         "ResourceNotFoundException",
         f"The function {FN}{name}:{v} doesn't have an EventInvokeConfig",
         404,
-    )
+    ), 'fails(lam.get_function_event_invoke_config, FunctionName=name, Qualifier=v)')
     # put_published_invokeconfig, get_published_invokeconfig.
     pub = {"DestinationConfig": EMPTY_DEST, "FunctionArn": f"{FN}{name}:{v}", "MaximumEventAgeInSeconds": 120}
     out = lam.put_function_event_invoke_config(FunctionName=name, Qualifier=v, MaximumEventAgeInSeconds=120)
-    assert eic(out) == pub
-    assert eic(lam.get_function_event_invoke_config(FunctionName=name, Qualifier=v)) == pub
+    chk.eq(eic(out), pub, 'eic(out)')
+    chk.eq(eic(lam.get_function_event_invoke_config(FunctionName=name, Qualifier=v)), pub, 'eic(lam.get_function_event_invoke_config(FunctionName=name, Qualifier=v))')
     # Paging (asserted in the recording's test): MaxItems=1 then NextMarker.
     first = lam.list_function_event_invoke_configs(FunctionName=name, MaxItems=1)
-    assert len(first["FunctionEventInvokeConfigs"]) == 1
+    chk.eq(len(first["FunctionEventInvokeConfigs"]), 1, 'len(first["FunctionEventInvokeConfigs"])')
     rest = lam.list_function_event_invoke_configs(FunctionName=name, MaxItems=1, Marker=first["NextMarker"])
-    assert len(rest["FunctionEventInvokeConfigs"]) == 1
-    assert {first["FunctionEventInvokeConfigs"][0]["FunctionArn"], rest["FunctionEventInvokeConfigs"][0]["FunctionArn"]} == {
-        latest, f"{FN}{name}:{v}"}
+    chk.eq(len(rest["FunctionEventInvokeConfigs"]), 1, 'len(rest["FunctionEventInvokeConfigs"])')
+    chk.eq({first["FunctionEventInvokeConfigs"][0]["FunctionArn"], rest["FunctionEventInvokeConfigs"][0]["FunctionArn"]}, {
+        latest, f"{FN}{name}:{v}"}, '{first["FunctionEventInvokeConfigs"][0]["FunctionArn"], rest["FunctionEventInvokeConfigs"][0]["FunctionArn"]}')
     # list_paging_nolimit_postdelete: unqualified delete removes $LATEST's only.
     lam.delete_function_event_invoke_config(FunctionName=name)
     listed = lam.list_function_event_invoke_configs(FunctionName=name)["FunctionEventInvokeConfigs"]
-    assert [c["FunctionArn"] for c in listed] == [f"{FN}{name}:{v}"]
-    assert "MaximumRetryAttempts" not in listed[0]
+    chk.eq([c["FunctionArn"] for c in listed], [f"{FN}{name}:{v}"], '[c["FunctionArn"] for c in listed]')
+    chk.true("MaximumRetryAttempts" not in listed[0], '"MaximumRetryAttempts" not in listed[0]', '"MaximumRetryAttempts"')
+    chk.done()
 
 
-def test_event_invoke_config_function_not_found(lam, server):
+def test_event_invoke_config_function_not_found(lam, server, chk):
     # test_lambda_eventinvokeconfig_exceptions: put_functionname_name_notfound,
     # put_functionname_arn_notfound, put_functionname_nootherargs (the missing
     # setting is reported before the missing function).
     raw = no_validation(server)
     expected = ("ResourceNotFoundException", "The function doesn't exist.", 404)
-    assert fails(raw.put_function_event_invoke_config, FunctionName="doesnotexist", MaximumRetryAttempts=1) == expected
-    assert fails(raw.put_function_event_invoke_config, FunctionName=FN + "doesnotexist", MaximumRetryAttempts=1) == expected
-    assert fails(raw.put_function_event_invoke_config, FunctionName="doesnotexist") == (
+    chk.eq(fails(raw.put_function_event_invoke_config, FunctionName="doesnotexist", MaximumRetryAttempts=1), expected, 'fails(raw.put_function_event_invoke_config, FunctionName="doesnotexist", MaximumRetryAttempts=1)')
+    chk.eq(fails(raw.put_function_event_invoke_config, FunctionName=FN + "doesnotexist", MaximumRetryAttempts=1), expected, 'fails(raw.put_function_event_invoke_config, FunctionName=FN + "doesnotexist", MaximumRetryAttempts=1)')
+    chk.eq(fails(raw.put_function_event_invoke_config, FunctionName="doesnotexist"), (
         "InvalidParameterValueException",
         "You must specify at least one of error handling or destination setting.",
         400,
-    )
+    ), 'fails(raw.put_function_event_invoke_config, FunctionName="doesnotexist")')
+    chk.done()
 
 
-def test_event_invoke_config_needs_a_setting(lam):
+def test_event_invoke_config_needs_a_setting(lam, chk):
     # put_functionname_nootherargs, on an existing function.
     name = fn(lam)
-    assert fails(lam.put_function_event_invoke_config, FunctionName=name) == (
+    chk.eq(fails(lam.put_function_event_invoke_config, FunctionName=name), (
         "InvalidParameterValueException",
         "You must specify at least one of error handling or destination setting.",
         400,
-    )
+    ), 'fails(lam.put_function_event_invoke_config, FunctionName=name)')
+    chk.done()
 
 
-def test_event_invoke_config_destinations(lam, server):
+def test_event_invoke_config_destinations(lam, server, chk):
     # test_lambda_eventinvokeconfig_exceptions: put_destination_lambda_doesntexist,
     # put_destination_recursive, put_destination_other_lambda,
     # put_destination_invalid_service_arn, put_destination_success_no_destination_arn,
@@ -380,40 +419,41 @@ def test_event_invoke_config_destinations(lam, server):
     other = fn(lam)
     latest = f"{FN}{name}:$LATEST"
     missing = FN + "doesnotexist"
-    assert fails(raw.put_function_event_invoke_config, FunctionName=name,
-                 DestinationConfig={"OnSuccess": {"Destination": missing}}) == (
-        "InvalidParameterValueException", f"The destination ARN {missing} is invalid.", 400)
-    assert fails(raw.put_function_event_invoke_config, FunctionName=name,
-                 DestinationConfig={"OnSuccess": {"Destination": FN + name}}) == (
-        "InvalidParameterValueException", "You can't specify the function as a destination for itself.", 400)
+    chk.eq(fails(raw.put_function_event_invoke_config, FunctionName=name,
+                 DestinationConfig={"OnSuccess": {"Destination": missing}}), (
+        "InvalidParameterValueException", f"The destination ARN {missing} is invalid.", 400), 'fails(raw.put_function_event_invoke_config, FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": missing}})')
+    chk.eq(fails(raw.put_function_event_invoke_config, FunctionName=name,
+                 DestinationConfig={"OnSuccess": {"Destination": FN + name}}), (
+        "InvalidParameterValueException", "You can't specify the function as a destination for itself.", 400), 'fails(raw.put_function_event_invoke_config, FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": FN + name}})')
     out = raw.put_function_event_invoke_config(FunctionName=name,
                                                DestinationConfig={"OnSuccess": {"Destination": FN + other}})
-    assert eic(out) == {"DestinationConfig": {"OnFailure": {}, "OnSuccess": {"Destination": FN + other}},
-                        "FunctionArn": latest}
+    chk.eq(eic(out), {"DestinationConfig": {"OnFailure": {}, "OnSuccess": {"Destination": FN + other}},
+                        "FunctionArn": latest}, 'eic(out)')
     iam = (FN + name).replace(":lambda:", ":iam:")
-    assert fails(raw.put_function_event_invoke_config, FunctionName=name,
-                 DestinationConfig={"OnSuccess": {"Destination": iam}}) == (
+    chk.eq(fails(raw.put_function_event_invoke_config, FunctionName=name,
+                 DestinationConfig={"OnSuccess": {"Destination": iam}}), (
         "InvalidParameterValueException",
         f"The provided destination config DestinationConfig(onSuccess=OnSuccess(destination={iam}), "
         "onFailure=null) is invalid.",
         400,
-    )
+    ), 'fails(raw.put_function_event_invoke_config, FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": iam}})')
     for dc in ({"OnSuccess": {}}, {"OnFailure": {}}):
         out = raw.put_function_event_invoke_config(FunctionName=name, DestinationConfig=dc)
-        assert eic(out) == {"DestinationConfig": EMPTY_DEST, "FunctionArn": latest}, dc
+        chk.eq(eic(out), {"DestinationConfig": EMPTY_DEST, "FunctionArn": latest}, dc)
     bad = (FN + name).replace(":lambda:", ":_-/!lambda:")
-    assert fails(raw.put_function_event_invoke_config, FunctionName=name,
-                 DestinationConfig={"OnFailure": {"Destination": bad}}) == (
+    chk.eq(fails(raw.put_function_event_invoke_config, FunctionName=name,
+                 DestinationConfig={"OnFailure": {"Destination": bad}}), (
         "ValidationException",
         f"1 validation error detected: Value '{bad}' at 'destinationConfig.onFailure.destination' failed to "
         "satisfy constraint: Member must satisfy regular expression pattern: "
         r"$|kafka://([^.]([a-zA-Z0-9\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:"
         r"((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1})?:(\d{12})?:(.*)",
         400,
-    )
+    ), 'fails(raw.put_function_event_invoke_config, FunctionName=name, DestinationConfig={"OnFailure": {"Destination": bad}})')
+    chk.done()
 
 
-def test_event_invoke_config_qualifiers(lam, server):
+def test_event_invoke_config_qualifiers(lam, server, chk):
     # test_lambda_eventinvokeconfig_exceptions: put_destination_latest,
     # put_destination_latest_explicit_qualifier, put_destination_version,
     # put_alias_functionname_qualifier, put_alias_doesnotexist, put_alias_qualifiedarn,
@@ -439,10 +479,10 @@ def test_event_invoke_config_qualifiers(lam, server):
     ]
     for args, qualifier in ok:
         out = raw.put_function_event_invoke_config(MaximumRetryAttempts=1, **args)
-        assert eic(out) == {"DestinationConfig": EMPTY_DEST, "FunctionArn": f"{FN}{name}:{qualifier}",
-                            "MaximumRetryAttempts": 1}, args
-    assert fails(raw.put_function_event_invoke_config, FunctionName=name, Qualifier=f"{alias}doesnotexist",
-                 MaximumRetryAttempts=1) == ("ResourceNotFoundException", "The function doesn't exist.", 404)
+        chk.eq(eic(out), {"DestinationConfig": EMPTY_DEST, "FunctionArn": f"{FN}{name}:{qualifier}",
+                            "MaximumRetryAttempts": 1}, args)
+    chk.eq(fails(raw.put_function_event_invoke_config, FunctionName=name, Qualifier=f"{alias}doesnotexist",
+                 MaximumRetryAttempts=1), ("ResourceNotFoundException", "The function doesn't exist.", 404), 'fails(raw.put_function_event_invoke_config, FunctionName=name, Qualifier=f"{alias}doesnotexist", MaximumRetryAttempts=1)')
     mismatches = [
         {"FunctionName": alias_arn, "Qualifier": f"{alias}doesnotexist"},
         {"FunctionName": f"{name}:{alias}", "Qualifier": f"{alias}doesnotexist"},
@@ -451,11 +491,12 @@ def test_event_invoke_config_qualifiers(lam, server):
         {"FunctionName": f"{name}:{v}", "Qualifier": alias},
     ]
     for args in mismatches:
-        assert fails(raw.put_function_event_invoke_config, MaximumRetryAttempts=1, **args) == (
-            "InvalidParameterValueException", DERIVED_MISMATCH, 400), args
+        chk.eq(fails(raw.put_function_event_invoke_config, MaximumRetryAttempts=1, **args), (
+            "InvalidParameterValueException", DERIVED_MISMATCH, 400), args)
+    chk.done()
 
 
-def test_event_invoke_config_put_replaces_update_merges(lam):
+def test_event_invoke_config_put_replaces_update_merges(lam, chk):
     # test_lambda_eventinvokeconfig_exceptions: put_maxevent_maxvalue_result,
     # put_pre_overwrite, put_post_overwrite, second_overwrite_existing_response,
     # get_post_overwrite, pre_update_response, update_response, update_response_existing.
@@ -463,24 +504,25 @@ def test_event_invoke_config_put_replaces_update_merges(lam):
     latest = f"{FN}{name}:$LATEST"
     out = lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=2,
                                                MaximumEventAgeInSeconds=21600)
-    assert eic(out) == {"DestinationConfig": EMPTY_DEST, "FunctionArn": latest,
-                        "MaximumEventAgeInSeconds": 21600, "MaximumRetryAttempts": 2}
+    chk.eq(eic(out), {"DestinationConfig": EMPTY_DEST, "FunctionArn": latest,
+                        "MaximumEventAgeInSeconds": 21600, "MaximumRetryAttempts": 2}, 'eic(out)')
     lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=2, MaximumEventAgeInSeconds=60)
     only_retries = {"DestinationConfig": EMPTY_DEST, "FunctionArn": latest, "MaximumRetryAttempts": 0}
     for _ in range(2):
         out = lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
-        assert eic(out) == only_retries
-    assert eic(lam.get_function_event_invoke_config(FunctionName=name)) == only_retries
+        chk.eq(eic(out), only_retries, 'eic(out)')
+    chk.eq(eic(lam.get_function_event_invoke_config(FunctionName=name)), only_retries, 'eic(lam.get_function_event_invoke_config(FunctionName=name))')
     lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=2, MaximumEventAgeInSeconds=60)
     merged = {"DestinationConfig": EMPTY_DEST, "FunctionArn": latest, "MaximumEventAgeInSeconds": 60,
               "MaximumRetryAttempts": 0}
     for _ in range(2):
         out = lam.update_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
-        assert eic(out) == merged
-    assert eic(lam.get_function_event_invoke_config(FunctionName=name)) == merged
+        chk.eq(eic(out), merged, 'eic(out)')
+    chk.eq(eic(lam.get_function_event_invoke_config(FunctionName=name)), merged, 'eic(lam.get_function_event_invoke_config(FunctionName=name))')
+    chk.done()
 
 
-def test_event_invoke_config_list_delete_and_not_found(lam):
+def test_event_invoke_config_list_delete_and_not_found(lam, chk):
     # test_lambda_eventinvokeconfig_exceptions: list_configs, delete_latest,
     # delete_version, delete_alias, list_configs_postdelete, delete_function_not_found,
     # delete_function_doesnotexist, list_function_doesnotexist, get_function_doesnotexist,
@@ -493,94 +535,98 @@ def test_event_invoke_config_list_delete_and_not_found(lam):
     lam.put_function_event_invoke_config(FunctionName=name, Qualifier=alias, MaximumRetryAttempts=1)
     listed = lam.list_function_event_invoke_configs(FunctionName=name)["FunctionEventInvokeConfigs"]
     for c in listed:
-        assert isinstance(c.pop("LastModified"), datetime.datetime)
-    assert sorted(listed, key=lambda c: c["FunctionArn"]) == sorted([
+        chk.true(isinstance(c.pop("LastModified"), datetime.datetime), 'isinstance(c.pop("LastModified"), datetime.datetime)', 'isinstance(c.pop("LastModified"), datetime.datetime)')
+    chk.eq(sorted(listed, key=lambda c: c["FunctionArn"]), sorted([
         {"DestinationConfig": EMPTY_DEST, "FunctionArn": f"{FN}{name}:$LATEST", "MaximumEventAgeInSeconds": 60,
          "MaximumRetryAttempts": 0},
         {"DestinationConfig": EMPTY_DEST, "FunctionArn": f"{FN}{name}:{v}", "MaximumRetryAttempts": 1},
         {"DestinationConfig": EMPTY_DEST, "FunctionArn": f"{FN}{name}:{alias}", "MaximumRetryAttempts": 1},
-    ], key=lambda c: c["FunctionArn"])
+    ], key=lambda c: c["FunctionArn"]), 'sorted(listed, key=lambda c: c["FunctionArn"])')
     paged = lam.list_function_event_invoke_configs(FunctionName=name, MaxItems=2)
-    assert len(paged["FunctionEventInvokeConfigs"]) == 2 and paged["NextMarker"]
+    chk.true(len(paged["FunctionEventInvokeConfigs"]) == 2 and paged["NextMarker"], 'len(paged["FunctionEventInvokeConfigs"]) == 2 and paged["NextMarker"]', 'len(paged["FunctionEventInvokeConfigs"]) == 2 and paged["NextMarker"]')
     for q in ("$LATEST", v, alias):
-        assert status(lam.delete_function_event_invoke_config(FunctionName=name, Qualifier=q)) == 204
-    assert lam.list_function_event_invoke_configs(FunctionName=name)["FunctionEventInvokeConfigs"] == []
+        chk.eq(status(lam.delete_function_event_invoke_config(FunctionName=name, Qualifier=q)), 204, 'status(lam.delete_function_event_invoke_config(FunctionName=name, Qualifier=q))')
+    chk.eq(lam.list_function_event_invoke_configs(FunctionName=name)["FunctionEventInvokeConfigs"], [], 'lam.list_function_event_invoke_configs(FunctionName=name)["FunctionEventInvokeConfigs"]')
 
     def no_config(qualified):
         return ("ResourceNotFoundException", f"The function {qualified} doesn't have an EventInvokeConfig", 404)
 
     no_function = ("ResourceNotFoundException", "The function doesn't exist.", 404)
-    assert fails(lam.delete_function_event_invoke_config, FunctionName=name) == no_config(f"{FN}{name}:$LATEST")
-    assert fails(lam.delete_function_event_invoke_config, FunctionName="doesnotexist") == no_config(
-        f"{FN}doesnotexist:$LATEST")
-    assert fails(lam.list_function_event_invoke_configs, FunctionName="doesnotexist") == no_function
-    assert fails(lam.get_function_event_invoke_config, FunctionName="doesnotexist") == no_config(
-        f"{FN}doesnotexist:$LATEST")
-    assert fails(lam.get_function_event_invoke_config, FunctionName=name, Qualifier="doesnotexist") == no_config(
-        f"{FN}{name}:doesnotexist")
-    assert fails(lam.update_function_event_invoke_config, FunctionName="doesnotexist",
-                 MaximumRetryAttempts=0) == no_function
-    assert fails(lam.get_function_event_invoke_config, FunctionName=f"{FN}{name}:{alias}") == no_config(
-        f"{FN}{name}:{alias}")
-    assert fails(lam.update_function_event_invoke_config, FunctionName=f"{FN}{name}:{alias}",
-                 MaximumRetryAttempts=0) == no_config(f"{FN}{name}:{alias}")
-    assert fails(lam.update_function_event_invoke_config, FunctionName=FN + name,
-                 MaximumRetryAttempts=0) == no_config(f"{FN}{name}:$LATEST")
+    chk.eq(fails(lam.delete_function_event_invoke_config, FunctionName=name), no_config(f"{FN}{name}:$LATEST"), 'fails(lam.delete_function_event_invoke_config, FunctionName=name)')
+    chk.eq(fails(lam.delete_function_event_invoke_config, FunctionName="doesnotexist"), no_config(
+        f"{FN}doesnotexist:$LATEST"), 'fails(lam.delete_function_event_invoke_config, FunctionName="doesnotexist")')
+    chk.eq(fails(lam.list_function_event_invoke_configs, FunctionName="doesnotexist"), no_function, 'fails(lam.list_function_event_invoke_configs, FunctionName="doesnotexist")')
+    chk.eq(fails(lam.get_function_event_invoke_config, FunctionName="doesnotexist"), no_config(
+        f"{FN}doesnotexist:$LATEST"), 'fails(lam.get_function_event_invoke_config, FunctionName="doesnotexist")')
+    chk.eq(fails(lam.get_function_event_invoke_config, FunctionName=name, Qualifier="doesnotexist"), no_config(
+        f"{FN}{name}:doesnotexist"), 'fails(lam.get_function_event_invoke_config, FunctionName=name, Qualifier="doesnotexist")')
+    chk.eq(fails(lam.update_function_event_invoke_config, FunctionName="doesnotexist",
+                 MaximumRetryAttempts=0), no_function, 'fails(lam.update_function_event_invoke_config, FunctionName="doesnotexist", MaximumRetryAttempts=0)')
+    chk.eq(fails(lam.get_function_event_invoke_config, FunctionName=f"{FN}{name}:{alias}"), no_config(
+        f"{FN}{name}:{alias}"), 'fails(lam.get_function_event_invoke_config, FunctionName=f"{FN}{name}:{alias}")')
+    chk.eq(fails(lam.update_function_event_invoke_config, FunctionName=f"{FN}{name}:{alias}",
+                 MaximumRetryAttempts=0), no_config(f"{FN}{name}:{alias}"), 'fails(lam.update_function_event_invoke_config, FunctionName=f"{FN}{name}:{alias}", MaximumRetryAttempts=0)')
+    chk.eq(fails(lam.update_function_event_invoke_config, FunctionName=FN + name,
+                 MaximumRetryAttempts=0), no_config(f"{FN}{name}:$LATEST"), 'fails(lam.update_function_event_invoke_config, FunctionName=FN + name, MaximumRetryAttempts=0)')
+    chk.done()
 
 
 # ======================================================= reserved concurrency
 
 
-def test_reserved_concurrency_exceptions(lam):
+def test_reserved_concurrency_exceptions(lam, chk):
     # TestLambdaReservedConcurrency::test_function_concurrency_exceptions.
     for n in (1, 0):
-        assert fails(lam.put_function_concurrency, FunctionName="doesnotexist", ReservedConcurrentExecutions=n) == (
-            "ResourceNotFoundException", f"Function not found: {FN}doesnotexist:$LATEST", 404), n
+        chk.eq(fails(lam.put_function_concurrency, FunctionName="doesnotexist", ReservedConcurrentExecutions=n), (
+            "ResourceNotFoundException", f"Function not found: {FN}doesnotexist:$LATEST", 404), n)
     name = fn(lam)
-    assert fails(lam.put_function_concurrency, FunctionName=f"{FN}{name}:$LATEST", ReservedConcurrentExecutions=0) == (
+    chk.eq(fails(lam.put_function_concurrency, FunctionName=f"{FN}{name}:$LATEST", ReservedConcurrentExecutions=0), (
         "InvalidParameterValueException",
         "This operation is permitted on Lambda functions only. Aliases and versions do not support this "
         "operation. Please specify either a function name or an unqualified function ARN.",
         400,
-    )
+    ), 'fails(lam.put_function_concurrency, FunctionName=f"{FN}{name}:$LATEST", ReservedConcurrentExecutions=0)')
+    chk.done()
 
 
-def test_reserved_concurrency_lifecycle(lam):
+def test_reserved_concurrency_lifecycle(lam, chk):
     # TestLambdaReservedConcurrency::test_function_concurrency.
     name = fn(lam)
     out = lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
-    assert (status(out), body(out)) == (200, {"ReservedConcurrentExecutions": 0})
+    chk.eq((status(out), body(out)), (200, {"ReservedConcurrentExecutions": 0}), '(status(out), body(out))')
     out = lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
-    assert (status(out), body(out)) == (200, {"ReservedConcurrentExecutions": 1})
+    chk.eq((status(out), body(out)), (200, {"ReservedConcurrentExecutions": 1}), '(status(out), body(out))')
     out = lam.get_function_concurrency(FunctionName=name)
-    assert (status(out), body(out)) == (200, {"ReservedConcurrentExecutions": 1})
+    chk.eq((status(out), body(out)), (200, {"ReservedConcurrentExecutions": 1}), '(status(out), body(out))')
     out = lam.delete_function_concurrency(FunctionName=name)
-    assert (status(out), body(out)) == (204, {})
+    chk.eq((status(out), body(out)), (204, {}), '(status(out), body(out))')
     out = lam.get_function_concurrency(FunctionName=name)
-    assert (status(out), body(out)) == (200, {})
+    chk.eq((status(out), body(out)), (200, {}), '(status(out), body(out))')
+    chk.done()
 
 
-def test_reserved_concurrency_limits(fresh_server):
+def test_reserved_concurrency_limits(fresh_server, chk):
     # TestLambdaReservedConcurrency::test_function_concurrency_limits: the same
     # message above the account limit and at it (lambdalite: 1000 / minimum 100).
     lam = fresh_server.client()
     name = fn(lam)
     limit = lam.get_account_settings()["AccountLimit"]["ConcurrentExecutions"]
-    assert limit == 1000
+    chk.eq(limit, 1000, 'limit')
     expected = (
         "InvalidParameterValueException",
         "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution "
         "below its minimum value of [100].",
         400,
     )
-    assert fails(lam.put_function_concurrency, FunctionName=name, ReservedConcurrentExecutions=limit + 1) == expected
-    assert fails(lam.put_function_concurrency, FunctionName=name, ReservedConcurrentExecutions=limit) == expected
+    chk.eq(fails(lam.put_function_concurrency, FunctionName=name, ReservedConcurrentExecutions=limit + 1), expected, 'fails(lam.put_function_concurrency, FunctionName=name, ReservedConcurrentExecutions=limit + 1)')
+    chk.eq(fails(lam.put_function_concurrency, FunctionName=name, ReservedConcurrentExecutions=limit), expected, 'fails(lam.put_function_concurrency, FunctionName=name, ReservedConcurrentExecutions=limit)')
+    chk.done()
 
 
 # ==================================================== provisioned concurrency
 
 
-def test_provisioned_concurrency_exceptions(lam, server):
+def test_provisioned_concurrency_exceptions(lam, server, chk):
     # TestLambdaProvisionedConcurrency::test_provisioned_concurrency_exceptions.
     raw = no_validation(server)
     name = fn(lam)
@@ -595,52 +641,55 @@ def test_provisioned_concurrency_exceptions(lam, server):
     unpublished = ("InvalidParameterValueException",
                    "The function resource provided must be an alias or a published version.", 400)
     # GET
-    assert fails(raw.get_provisioned_concurrency_config, FunctionName=name, Qualifier=v) == (
+    chk.eq(fails(raw.get_provisioned_concurrency_config, FunctionName=name, Qualifier=v), (
         "ProvisionedConcurrencyConfigNotFoundException", "No Provisioned Concurrency Config found for this function",
-        404)
-    assert fails(raw.get_provisioned_concurrency_config, FunctionName="doesnotexist",
-                 Qualifier="noalias") == alias_missing("doesnotexist", "noalias")
-    assert fails(raw.get_provisioned_concurrency_config, FunctionName=name, Qualifier="noalias") == alias_missing(
-        name, "noalias")
-    assert fails(raw.get_provisioned_concurrency_config, FunctionName=name, Qualifier="10") == not_found(name, "10")
-    assert fails(raw.get_provisioned_concurrency_config, FunctionName=name, Qualifier="$LATEST") == unpublished
+        404), 'fails(raw.get_provisioned_concurrency_config, FunctionName=name, Qualifier=v)')
+    chk.eq(fails(raw.get_provisioned_concurrency_config, FunctionName="doesnotexist",
+                 Qualifier="noalias"), alias_missing("doesnotexist", "noalias"), 'fails(raw.get_provisioned_concurrency_config, FunctionName="doesnotexist", Qualifier="noalias")')
+    chk.eq(fails(raw.get_provisioned_concurrency_config, FunctionName=name, Qualifier="noalias"), alias_missing(
+        name, "noalias"), 'fails(raw.get_provisioned_concurrency_config, FunctionName=name, Qualifier="noalias")')
+    chk.eq(fails(raw.get_provisioned_concurrency_config, FunctionName=name, Qualifier="10"), not_found(name, "10"), 'fails(raw.get_provisioned_concurrency_config, FunctionName=name, Qualifier="10")')
+    chk.eq(fails(raw.get_provisioned_concurrency_config, FunctionName=name, Qualifier="$LATEST"), unpublished, 'fails(raw.get_provisioned_concurrency_config, FunctionName=name, Qualifier="$LATEST")')
     # LIST
     out = raw.list_provisioned_concurrency_configs(FunctionName=name)
-    assert (status(out), body(out)) == (200, {"ProvisionedConcurrencyConfigs": []})
-    assert fails(raw.list_provisioned_concurrency_configs, FunctionName="doesnotexist") == not_found("doesnotexist")
+    chk.eq((status(out), body(out)), (200, {"ProvisionedConcurrencyConfigs": []}), '(status(out), body(out))')
+    chk.eq(fails(raw.list_provisioned_concurrency_configs, FunctionName="doesnotexist"), not_found("doesnotexist"), 'fails(raw.list_provisioned_concurrency_configs, FunctionName="doesnotexist")')
     # DELETE
-    assert fails(raw.delete_provisioned_concurrency_config, FunctionName="doesnotexist", Qualifier=v) == not_found(
-        "doesnotexist", v)
-    assert fails(raw.delete_provisioned_concurrency_config, FunctionName=name, Qualifier="noalias") == alias_missing(
-        name, "noalias")
-    assert fails(raw.delete_provisioned_concurrency_config, FunctionName=name, Qualifier="10") == not_found(name, "10")
-    assert fails(raw.delete_provisioned_concurrency_config, FunctionName=name, Qualifier="$LATEST") == unpublished
-    assert status(raw.delete_provisioned_concurrency_config(FunctionName=name, Qualifier=v)) == 204
+    chk.eq(fails(raw.delete_provisioned_concurrency_config, FunctionName="doesnotexist", Qualifier=v), not_found(
+        "doesnotexist", v), 'fails(raw.delete_provisioned_concurrency_config, FunctionName="doesnotexist", Qualifier=v)')
+    chk.eq(fails(raw.delete_provisioned_concurrency_config, FunctionName=name, Qualifier="noalias"), alias_missing(
+        name, "noalias"), 'fails(raw.delete_provisioned_concurrency_config, FunctionName=name, Qualifier="noalias")')
+    chk.eq(fails(raw.delete_provisioned_concurrency_config, FunctionName=name, Qualifier="10"), not_found(name, "10"), 'fails(raw.delete_provisioned_concurrency_config, FunctionName=name, Qualifier="10")')
+    chk.eq(fails(raw.delete_provisioned_concurrency_config, FunctionName=name, Qualifier="$LATEST"), unpublished, 'fails(raw.delete_provisioned_concurrency_config, FunctionName=name, Qualifier="$LATEST")')
+    # delete_provisioned_config_doesnotexist: deleting a config that isn't there is a 204.
+    chk.eq(fails(raw.delete_provisioned_concurrency_config, FunctionName=name, Qualifier=v), ("NO ERROR", {}, 204),
+           "DeleteProvisionedConcurrencyConfig of a version without config")
     # PUT
-    assert fails(raw.put_provisioned_concurrency_config, FunctionName=name, Qualifier=v,
-                 ProvisionedConcurrentExecutions=0) == (
+    chk.eq(fails(raw.put_provisioned_concurrency_config, FunctionName=name, Qualifier=v,
+                 ProvisionedConcurrentExecutions=0), (
         "ValidationException",
         "1 validation error detected: Value '0' at 'provisionedConcurrentExecutions' failed to satisfy "
         "constraint: Member must have value greater than or equal to 1",
         400,
-    )
-    assert fails(raw.put_provisioned_concurrency_config, FunctionName="doesnotexist", Qualifier="noalias",
-                 ProvisionedConcurrentExecutions=1) == alias_missing("doesnotexist", "noalias")
-    assert fails(raw.put_provisioned_concurrency_config, FunctionName="doesnotexist", Qualifier="1",
-                 ProvisionedConcurrentExecutions=1) == not_found("doesnotexist", "1")
-    assert fails(raw.put_provisioned_concurrency_config, FunctionName=name, Qualifier="doesnotexist",
-                 ProvisionedConcurrentExecutions=1) == alias_missing(name, "doesnotexist")
-    assert fails(raw.put_provisioned_concurrency_config, FunctionName=name, Qualifier="10",
-                 ProvisionedConcurrentExecutions=1) == not_found(name, "10")
-    assert fails(raw.put_provisioned_concurrency_config, FunctionName=name, Qualifier="$LATEST",
-                 ProvisionedConcurrentExecutions=1) == (
+    ), 'fails(raw.put_provisioned_concurrency_config, FunctionName=name, Qualifier=v, ProvisionedConcurrentExecutions=0)')
+    chk.eq(fails(raw.put_provisioned_concurrency_config, FunctionName="doesnotexist", Qualifier="noalias",
+                 ProvisionedConcurrentExecutions=1), alias_missing("doesnotexist", "noalias"), 'fails(raw.put_provisioned_concurrency_config, FunctionName="doesnotexist", Qualifier="noalias", ProvisionedConcurrentExecutions=1)')
+    chk.eq(fails(raw.put_provisioned_concurrency_config, FunctionName="doesnotexist", Qualifier="1",
+                 ProvisionedConcurrentExecutions=1), not_found("doesnotexist", "1"), 'fails(raw.put_provisioned_concurrency_config, FunctionName="doesnotexist", Qualifier="1", ProvisionedConcurrentExecutions=1)')
+    chk.eq(fails(raw.put_provisioned_concurrency_config, FunctionName=name, Qualifier="doesnotexist",
+                 ProvisionedConcurrentExecutions=1), alias_missing(name, "doesnotexist"), 'fails(raw.put_provisioned_concurrency_config, FunctionName=name, Qualifier="doesnotexist", ProvisionedConcurrentExecutions=1)')
+    chk.eq(fails(raw.put_provisioned_concurrency_config, FunctionName=name, Qualifier="10",
+                 ProvisionedConcurrentExecutions=1), not_found(name, "10"), 'fails(raw.put_provisioned_concurrency_config, FunctionName=name, Qualifier="10", ProvisionedConcurrentExecutions=1)')
+    chk.eq(fails(raw.put_provisioned_concurrency_config, FunctionName=name, Qualifier="$LATEST",
+                 ProvisionedConcurrentExecutions=1), (
         "InvalidParameterValueException",
         "Provisioned Concurrency Configs cannot be applied to unpublished function versions.",
         400,
-    )
+    ), 'fails(raw.put_provisioned_concurrency_config, FunctionName=name, Qualifier="$LATEST", ProvisionedConcurrentExecutions=1)')
+    chk.done()
 
 
-def test_provisioned_concurrency_lifecycle(lam):
+def test_provisioned_concurrency_lifecycle(lam, chk):
     # TestLambdaProvisionedConcurrency::test_lambda_provisioned_lifecycle.
     name = fn(lam)
     v = lam.publish_version(FunctionName=name)["Version"]
@@ -648,61 +697,84 @@ def test_provisioned_concurrency_lifecycle(lam):
     lam.create_alias(FunctionName=name, Name=alias, FunctionVersion=v)
     out = lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier=v, ProvisionedConcurrentExecutions=1)
     b = body(out)
-    assert isinstance(b.pop("LastModified"), str)
+    chk.true(isinstance(b.pop("LastModified"), str), 'isinstance(b.pop("LastModified"), str)', 'isinstance(b.pop("LastModified"), str)')
     # put_provisioned_on_version
-    assert (status(out), b) == (202, {"AllocatedProvisionedConcurrentExecutions": 0,
+    chk.eq((status(out), b), (202, {"AllocatedProvisionedConcurrentExecutions": 0,
                                       "AvailableProvisionedConcurrentExecutions": 0,
-                                      "RequestedProvisionedConcurrentExecutions": 1, "Status": "IN_PROGRESS"})
+                                      "RequestedProvisionedConcurrentExecutions": 1, "Status": "IN_PROGRESS"}), '(status(out), b)')
     # put_provisioned_on_alias_versionconflict
-    assert fails(lam.put_provisioned_concurrency_config, FunctionName=name, Qualifier=alias,
-                 ProvisionedConcurrentExecutions=1) == (
+    got = fails(lam.put_provisioned_concurrency_config, FunctionName=name, Qualifier=alias,
+                ProvisionedConcurrentExecutions=1)
+    chk.eq(got, (
         "ResourceConflictException",
-        "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version", 409)
+        "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version", 409),
+        "PutProvisionedConcurrencyConfig on an alias whose version is provisioned")
     deadline = time.time() + 30
     while lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier=v)["Status"] != "READY":
-        assert time.time() < deadline, "never READY"
+        if time.time() > deadline:
+            chk.true(False, "the version's config became READY within 30 s", "")
+            break
         time.sleep(0.1)
-    assert status(lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier=v)) == 204
-    assert fails(lam.get_provisioned_concurrency_config, FunctionName=name, Qualifier=v) == (
+    chk.eq(status(lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier=v)), 204, 'status(lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier=v))')
+    chk.eq(fails(lam.get_provisioned_concurrency_config, FunctionName=name, Qualifier=v), (
         "ProvisionedConcurrencyConfigNotFoundException", "No Provisioned Concurrency Config found for this function",
-        404)
+        404), 'fails(lam.get_provisioned_concurrency_config, FunctionName=name, Qualifier=v)')
     out = lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier=alias, ProvisionedConcurrentExecutions=1)
     b = body(out)
     b.pop("LastModified", None)
-    assert (status(out), b) == (202, {"AllocatedProvisionedConcurrentExecutions": 0,
+    chk.eq((status(out), b), (202, {"AllocatedProvisionedConcurrentExecutions": 0,
                                       "AvailableProvisionedConcurrentExecutions": 0,
-                                      "RequestedProvisionedConcurrentExecutions": 1, "Status": "IN_PROGRESS"})
+                                      "RequestedProvisionedConcurrentExecutions": 1, "Status": "IN_PROGRESS"}), '(status(out), b)')
     # put_provisioned_on_version_conflict
-    assert fails(lam.put_provisioned_concurrency_config, FunctionName=name, Qualifier=v,
-                 ProvisionedConcurrentExecutions=1) == (
-        "ResourceConflictException", "Version is pointed by a Provisioned Concurrency alias", 409)
+    got = fails(lam.put_provisioned_concurrency_config, FunctionName=name, Qualifier=v,
+                ProvisionedConcurrentExecutions=1)
+    chk.eq(got, ("ResourceConflictException", "Version is pointed by a Provisioned Concurrency alias", 409),
+           "PutProvisionedConcurrencyConfig on a version a provisioned alias points to")
+    if got[0] == "NO ERROR":
+        lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier=v)
     # delete_alias_result, get_provisioned_alias_postaliasdelete, list_response_postdeletes
-    assert status(lam.delete_alias(FunctionName=name, Name=alias)) == 204
-    assert fails(lam.get_provisioned_concurrency_config, FunctionName=name, Qualifier=alias) == (
-        "ResourceNotFoundException", f"Cannot find alias arn: {FN}{name}:{alias}", 404)
-    assert body(lam.list_provisioned_concurrency_configs(FunctionName=name)) == {"ProvisionedConcurrencyConfigs": []}
+    chk.eq(status(lam.delete_alias(FunctionName=name, Name=alias)), 204, 'status(lam.delete_alias(FunctionName=name, Name=alias))')
+    chk.eq(fails(lam.get_provisioned_concurrency_config, FunctionName=name, Qualifier=alias), (
+        "ResourceNotFoundException", f"Cannot find alias arn: {FN}{name}:{alias}", 404), 'fails(lam.get_provisioned_concurrency_config, FunctionName=name, Qualifier=alias)')
+    chk.eq(body(lam.list_provisioned_concurrency_configs(FunctionName=name)), {"ProvisionedConcurrencyConfigs": []}, 'body(lam.list_provisioned_concurrency_configs(FunctionName=name))')
+    chk.done()
 
 
-def test_provisioned_concurrency_limits(fresh_server):
+@pytest.fixture
+def small_account(tmp_path):
+    """A server whose account limit is 3, so a limit test that lambdalite
+    lets through starts only a handful of environments."""
+    s = Server(str(tmp_path), extra_env={"LAMBDALITE_ACCOUNT_CONCURRENCY": "3"}).start()
+    yield s
+    s.stop(sig_kill=True)
+
+
+def test_provisioned_concurrency_limits(small_account, chk):
     # TestLambdaProvisionedConcurrency::test_provisioned_concurrency_limits (the
-    # recording's test asserts the bracketed number is the account limit).
-    lam = fresh_server.client()
+    # recording's test asserts the bracketed number is the account's
+    # unreserved concurrency, here the whole limit of 3; the minimum value is
+    # account-specific, so only the start of the second message is checked).
+    lam = small_account.client()
     name = fn(lam)
     v = lam.publish_version(FunctionName=name)["Version"]
     limit = lam.get_account_settings()["AccountLimit"]["ConcurrentExecutions"]
-    assert fails(lam.put_provisioned_concurrency_config, FunctionName=name, Qualifier=v,
-                 ProvisionedConcurrentExecutions=limit + 1) == (
-        "InvalidParameterValueException",
-        f"Specified ConcurrentExecutions for function is greater than account's unreserved concurrency [{limit}].",
-        400,
-    )
-    assert fails(lam.put_provisioned_concurrency_config, FunctionName=name, Qualifier=v,
-                 ProvisionedConcurrentExecutions=limit) == (
-        "InvalidParameterValueException",
-        "Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below "
-        "its minimum value of [100].",
-        400,
-    )
+    chk.eq(limit, 3, "account limit")
+    try:
+        chk.eq(fails(lam.put_provisioned_concurrency_config, FunctionName=name, Qualifier=v,
+                     ProvisionedConcurrentExecutions=limit + 1), (
+            "InvalidParameterValueException",
+            f"Specified ConcurrentExecutions for function is greater than account's unreserved concurrency [{limit}].",
+            400,
+        ), "PutProvisionedConcurrencyConfig(limit + 1)")
+        code, msg, st = fails(lam.put_provisioned_concurrency_config, FunctionName=name, Qualifier=v,
+                              ProvisionedConcurrentExecutions=limit)
+        chk.eq((code, st), ("InvalidParameterValueException", 400), f"PutProvisionedConcurrencyConfig(limit): {msg!r}")
+        chk.true(str(msg).startswith("Specified ConcurrentExecutions for function decreases account's "
+                                     "UnreservedConcurrentExecution below its minimum value of ["),
+                 f"message of PutProvisionedConcurrencyConfig(limit) is {msg!r}", "")
+    finally:
+        lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier=v)
+    chk.done()
 
 
 # ================================================================ permissions
@@ -710,57 +782,58 @@ def test_provisioned_concurrency_limits(fresh_server):
 S3_ARN = "arn:aws:s3:::test-bucket"
 
 
-def test_permission_exceptions(lam):
+def test_permission_exceptions(lam, chk):
     # TestLambdaPermissions::test_permission_exceptions.
     name = fn(lam)
     s3 = dict(Action="lambda:InvokeFunction", StatementId="s3", Principal="s3.amazonaws.com", SourceArn=S3_ARN)
-    assert fails(lam.add_permission, FunctionName=name, Action="lambda:InvokeFunction", StatementId="example.com",
-                 Principal="s3.amazonaws.com") == (
+    chk.eq(fails(lam.add_permission, FunctionName=name, Action="lambda:InvokeFunction", StatementId="example.com",
+                 Principal="s3.amazonaws.com"), (
         "ValidationException",
         "1 validation error detected: Value 'example.com' at 'statementId' failed to satisfy constraint: "
         "Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)",
         400,
-    )
-    assert fails(lam.add_permission, FunctionName=f"{name}:alias-not-42", Qualifier="42", **s3) == (
-        "InvalidParameterValueException", DERIVED_MISMATCH, 400)
-    assert fails(lam.add_permission, FunctionName=f"{name}:$LATEST", Qualifier="$LATEST", **s3) == (
-        "InvalidParameterValueException", "We currently do not support adding policies for $LATEST.", 400)
-    assert fails(lam.add_permission, FunctionName=name, Action="lambda:InvokeFunction", StatementId="lambda",
-                 Principal="invalid.nonaws.com", SourceAccount=ACCOUNT) == (
+    ), 'fails(lam.add_permission, FunctionName=name, Action="lambda:InvokeFunction", StatementId="example.com", Principal="s3.amazonaws.com")')
+    chk.eq(fails(lam.add_permission, FunctionName=f"{name}:alias-not-42", Qualifier="42", **s3), (
+        "InvalidParameterValueException", DERIVED_MISMATCH, 400), 'fails(lam.add_permission, FunctionName=f"{name}:alias-not-42", Qualifier="42", **s3)')
+    chk.eq(fails(lam.add_permission, FunctionName=f"{name}:$LATEST", Qualifier="$LATEST", **s3), (
+        "InvalidParameterValueException", "We currently do not support adding policies for $LATEST.", 400), 'fails(lam.add_permission, FunctionName=f"{name}:$LATEST", Qualifier="$LATEST", **s3)')
+    chk.eq(fails(lam.add_permission, FunctionName=name, Action="lambda:InvokeFunction", StatementId="lambda",
+                 Principal="invalid.nonaws.com", SourceAccount=ACCOUNT), (
         "InvalidParameterValueException",
-        "The provided principal was invalid. Please check the principal and try again.", 400)
-    assert fails(lam.get_policy, FunctionName="doesnotexist") == ("ResourceNotFoundException", NOT_EXIST, 404)
-    assert fails(lam.get_policy, FunctionName=name, Qualifier="77") == ("ResourceNotFoundException", NOT_EXIST, 404)
-    assert fails(lam.add_permission, FunctionName="doesnotexist", **s3) == (
-        "ResourceNotFoundException", f"Function not found: {FN}doesnotexist", 404)
-    assert fails(lam.remove_permission, FunctionName=name, StatementId="s3") == (
-        "ResourceNotFoundException", "No policy is associated with the given resource.", 404)
-    assert fails(lam.add_permission, FunctionName=f"{name}:alias-doesnotexist", **s3) == (
-        "ResourceNotFoundException", f"Cannot find alias arn: {FN}{name}:alias-doesnotexist", 404)
-    assert fails(lam.add_permission, FunctionName=name, Qualifier="42", **s3) == (
-        "ResourceNotFoundException", f"Function not found: {FN}{name}:42", 404)
-    assert fails(lam.add_permission, FunctionName=name, Qualifier="invalid-qualifier-with-?-char", **s3) == (
+        "The provided principal was invalid. Please check the principal and try again.", 400), 'fails(lam.add_permission, FunctionName=name, Action="lambda:InvokeFunction", StatementId="lambda", Principal="invalid.nonaws.com", SourceAccount=ACCOUNT)')
+    chk.eq(fails(lam.get_policy, FunctionName="doesnotexist"), ("ResourceNotFoundException", NOT_EXIST, 404), 'fails(lam.get_policy, FunctionName="doesnotexist")')
+    chk.eq(fails(lam.get_policy, FunctionName=name, Qualifier="77"), ("ResourceNotFoundException", NOT_EXIST, 404), 'fails(lam.get_policy, FunctionName=name, Qualifier="77")')
+    chk.eq(fails(lam.add_permission, FunctionName="doesnotexist", **s3), (
+        "ResourceNotFoundException", f"Function not found: {FN}doesnotexist", 404), 'fails(lam.add_permission, FunctionName="doesnotexist", **s3)')
+    chk.eq(fails(lam.remove_permission, FunctionName=name, StatementId="s3"), (
+        "ResourceNotFoundException", "No policy is associated with the given resource.", 404), 'fails(lam.remove_permission, FunctionName=name, StatementId="s3")')
+    chk.eq(fails(lam.add_permission, FunctionName=f"{name}:alias-doesnotexist", **s3), (
+        "ResourceNotFoundException", f"Cannot find alias arn: {FN}{name}:alias-doesnotexist", 404), 'fails(lam.add_permission, FunctionName=f"{name}:alias-doesnotexist", **s3)')
+    chk.eq(fails(lam.add_permission, FunctionName=name, Qualifier="42", **s3), (
+        "ResourceNotFoundException", f"Function not found: {FN}{name}:42", 404), 'fails(lam.add_permission, FunctionName=name, Qualifier="42", **s3)')
+    chk.eq(fails(lam.add_permission, FunctionName=name, Qualifier="invalid-qualifier-with-?-char", **s3), (
         "ValidationException",
         "1 validation error detected: Value 'invalid-qualifier-with-?-char' at 'qualifier' failed to satisfy "
         r"constraint: Member must satisfy regular expression pattern: \$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+",
         400,
-    )
-    assert fails(lam.add_permission, FunctionName=name, Qualifier="valid-with-$-but-doesnotexist", **s3) == (
-        "ResourceNotFoundException", f"Function not found: {FN}{name}:valid-with-$-but-doesnotexist", 404)
+    ), 'fails(lam.add_permission, FunctionName=name, Qualifier="invalid-qualifier-with-?-char", **s3)')
+    chk.eq(fails(lam.add_permission, FunctionName=name, Qualifier="valid-with-$-but-doesnotexist", **s3), (
+        "ResourceNotFoundException", f"Function not found: {FN}{name}:valid-with-$-but-doesnotexist", 404), 'fails(lam.add_permission, FunctionName=name, Qualifier="valid-with-$-but-doesnotexist", **s3)')
     lam.add_permission(FunctionName=name, **s3)
-    assert fails(lam.add_permission, FunctionName=name, **s3) == (
+    chk.eq(fails(lam.add_permission, FunctionName=name, **s3), (
         "ResourceConflictException",
         "The statement id (s3) provided already exists. Please provide a new statement id, or remove the "
         "existing statement.",
         409,
-    )
-    assert fails(lam.remove_permission, FunctionName="doesnotexist", StatementId="s3") == (
-        "ResourceNotFoundException", f"No policy found for: {FN}doesnotexist", 404)
-    assert fails(lam.remove_permission, FunctionName=name, StatementId="s3", Qualifier="alias-doesnotexist") == (
-        "ResourceNotFoundException", f"Cannot find alias arn: {FN}{name}:alias-doesnotexist", 404)
+    ), 'fails(lam.add_permission, FunctionName=name, **s3)')
+    chk.eq(fails(lam.remove_permission, FunctionName="doesnotexist", StatementId="s3"), (
+        "ResourceNotFoundException", f"No policy found for: {FN}doesnotexist", 404), 'fails(lam.remove_permission, FunctionName="doesnotexist", StatementId="s3")')
+    chk.eq(fails(lam.remove_permission, FunctionName=name, StatementId="s3", Qualifier="alias-doesnotexist"), (
+        "ResourceNotFoundException", f"Cannot find alias arn: {FN}{name}:alias-doesnotexist", 404), 'fails(lam.remove_permission, FunctionName=name, StatementId="s3", Qualifier="alias-doesnotexist")')
+    chk.done()
 
 
-def test_permission_statement_shapes(lam):
+def test_permission_statement_shapes(lam, chk):
     # TestLambdaPermissions::test_add_lambda_permission_fields (all six entries)
     # and test_add_lambda_permission_aws add_permission (201).
     name = fn(lam)
@@ -772,38 +845,39 @@ def test_permission_statement_shapes(lam):
         assert set(body(out)) == {"Statement"}
         return json.loads(out["Statement"])
 
-    assert added(Action="lambda:InvokeFunction", StatementId="wilcard", Principal="*", SourceAccount=ACCOUNT) == {
+    chk.eq(added(Action="lambda:InvokeFunction", StatementId="wilcard", Principal="*", SourceAccount=ACCOUNT), {
         "Sid": "wilcard", "Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction", "Resource": arn,
-        "Condition": {"StringEquals": {"AWS:SourceAccount": ACCOUNT}}}
-    assert added(Action="lambda:InvokeFunction", StatementId="lambda", Principal="lambda.amazonaws.com",
-                 SourceAccount=ACCOUNT) == {
+        "Condition": {"StringEquals": {"AWS:SourceAccount": ACCOUNT}}}, 'added(Action="lambda:InvokeFunction", StatementId="wilcard", Principal="*", SourceAccount=ACCOUNT)')
+    chk.eq(added(Action="lambda:InvokeFunction", StatementId="lambda", Principal="lambda.amazonaws.com",
+                 SourceAccount=ACCOUNT), {
         "Sid": "lambda", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
         "Action": "lambda:InvokeFunction", "Resource": arn,
-        "Condition": {"StringEquals": {"AWS:SourceAccount": ACCOUNT}}}
-    assert added(Action="lambda:InvokeFunction", StatementId="account-id", Principal=ACCOUNT) == {
+        "Condition": {"StringEquals": {"AWS:SourceAccount": ACCOUNT}}}, 'added(Action="lambda:InvokeFunction", StatementId="lambda", Principal="lambda.amazonaws.com", SourceAccount=ACCOUNT)')
+    chk.eq(added(Action="lambda:InvokeFunction", StatementId="account-id", Principal=ACCOUNT), {
         "Sid": "account-id", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-        "Action": "lambda:InvokeFunction", "Resource": arn}
+        "Action": "lambda:InvokeFunction", "Resource": arn}, 'added(Action="lambda:InvokeFunction", StatementId="account-id", Principal=ACCOUNT)')
     user = f"arn:aws:iam::{ACCOUNT}:user/someone"
-    assert added(Action="lambda:InvokeFunction", StatementId="user-arn", Principal=user, SourceAccount=ACCOUNT) == {
+    chk.eq(added(Action="lambda:InvokeFunction", StatementId="user-arn", Principal=user, SourceAccount=ACCOUNT), {
         "Sid": "user-arn", "Effect": "Allow", "Principal": {"AWS": user}, "Action": "lambda:InvokeFunction",
-        "Resource": arn, "Condition": {"StringEquals": {"AWS:SourceAccount": ACCOUNT}}}
-    assert added(StatementId="urlPermission", Action="lambda:InvokeFunctionUrl", Principal="*", SourceArn=S3_ARN,
-                 SourceAccount=ACCOUNT, PrincipalOrgID="o-1234567890", FunctionUrlAuthType="NONE") == {
+        "Resource": arn, "Condition": {"StringEquals": {"AWS:SourceAccount": ACCOUNT}}}, 'added(Action="lambda:InvokeFunction", StatementId="user-arn", Principal=user, SourceAccount=ACCOUNT)')
+    chk.eq(added(StatementId="urlPermission", Action="lambda:InvokeFunctionUrl", Principal="*", SourceArn=S3_ARN,
+                 SourceAccount=ACCOUNT, PrincipalOrgID="o-1234567890", FunctionUrlAuthType="NONE"), {
         "Sid": "urlPermission", "Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunctionUrl",
         "Resource": arn,
         "Condition": {
             "StringEquals": {"AWS:SourceAccount": ACCOUNT, "lambda:FunctionUrlAuthType": "NONE",
                              "aws:PrincipalOrgID": "o-1234567890"},
             "ArnLike": {"AWS:SourceArn": S3_ARN},
-        }}
+        }}, 'added(StatementId="urlPermission", Action="lambda:InvokeFunctionUrl", Principal="*", SourceArn=S3_ARN, SourceAccount=ACCOUNT, PrincipalOrgID="o-1234567890", Fun')
     token = "amzn1.ask.skill.xxxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
-    assert added(StatementId="alexaSkill", Action="lambda:InvokeFunction", Principal="*",
-                 EventSourceToken=token) == {
+    chk.eq(added(StatementId="alexaSkill", Action="lambda:InvokeFunction", Principal="*",
+                 EventSourceToken=token), {
         "Sid": "alexaSkill", "Effect": "Allow", "Principal": "*", "Action": "lambda:InvokeFunction",
-        "Resource": arn, "Condition": {"StringEquals": {"lambda:EventSourceToken": token}}}
+        "Resource": arn, "Condition": {"StringEquals": {"lambda:EventSourceToken": token}}}, 'added(StatementId="alexaSkill", Action="lambda:InvokeFunction", Principal="*", EventSourceToken=token)')
+    chk.done()
 
 
-def test_policy_document_and_removal(lam):
+def test_policy_document_and_removal(lam, chk):
     # TestLambdaPermissions::test_remove_multi_permissions and
     # test_create_multiple_lambda_permissions.
     name = fn(lam)
@@ -817,42 +891,45 @@ def test_policy_document_and_removal(lam):
     sqs = {"Sid": "sqs", "Effect": "Allow", "Principal": {"Service": "sqs.amazonaws.com"},
            "Action": "lambda:InvokeFunction", "Resource": arn, "Condition": {"ArnLike": {"AWS:SourceArn": S3_ARN}}}
     got = lam.get_policy(FunctionName=name)
-    assert set(body(got)) == {"Policy", "RevisionId"}
-    assert json.loads(got["Policy"]) == {"Version": "2012-10-17", "Id": "default", "Statement": [s3, sqs]}
-    assert fails(lam.remove_permission, FunctionName=name, StatementId="non-existent") == (
-        "ResourceNotFoundException", "Statement non-existent is not found in resource policy.", 404)
-    assert status(lam.remove_permission(FunctionName=name, StatementId="sqs")) == 204
+    chk.eq(set(body(got)), {"Policy", "RevisionId"}, 'set(body(got))')
+    chk.eq(json.loads(got["Policy"]), {"Version": "2012-10-17", "Id": "default", "Statement": [s3, sqs]}, 'json.loads(got["Policy"])')
+    chk.eq(fails(lam.remove_permission, FunctionName=name, StatementId="non-existent"), (
+        "ResourceNotFoundException", "Statement non-existent is not found in resource policy.", 404), 'fails(lam.remove_permission, FunctionName=name, StatementId="non-existent")')
+    chk.eq(status(lam.remove_permission(FunctionName=name, StatementId="sqs")), 204, 'status(lam.remove_permission(FunctionName=name, StatementId="sqs"))')
     after = lam.get_policy(FunctionName=name)
-    assert json.loads(after["Policy"]) == {"Version": "2012-10-17", "Id": "default", "Statement": [s3]}
-    assert after["RevisionId"] != got["RevisionId"]
+    chk.eq(json.loads(after["Policy"]), {"Version": "2012-10-17", "Id": "default", "Statement": [s3]}, 'json.loads(after["Policy"])')
+    chk.true(after["RevisionId"] != got["RevisionId"], 'after["RevisionId"] != got["RevisionId"]', 'after["RevisionId"]')
     lam.remove_permission(FunctionName=name, StatementId="s3", RevisionId=after["RevisionId"])
-    assert fails(lam.get_policy, FunctionName=name) == ("ResourceNotFoundException", NOT_EXIST, 404)
+    chk.eq(fails(lam.get_policy, FunctionName=name), ("ResourceNotFoundException", NOT_EXIST, 404), 'fails(lam.get_policy, FunctionName=name)')
+    chk.done()
 
 
-def test_permission_revisions(lam):
+def test_permission_revisions(lam, chk):
     # TestLambdaRevisions::test_function_revisions_permissions: a wrong RevisionId
     # (add_permission_revision_exception, message recorded), the function's
     # RevisionId changes with each add/remove and equals the policy's.
     name = fn(lam)
     rev = function_rev(lam, name)
     args = dict(FunctionName=name, StatementId="s3", Action="lambda:InvokeFunction", Principal="s3.amazonaws.com")
-    assert fails(lam.add_permission, RevisionId="wrong", **args) == (
+    chk.eq(fails(lam.add_permission, RevisionId="wrong", **args), (
         "PreconditionFailedException",
         "The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the "
         "latest Revision Id",
         412,
-    )
+    ), 'fails(lam.add_permission, RevisionId="wrong", **args)')
     lam.add_permission(RevisionId=rev, **args)
+    chk.true(function_rev(lam, name) != rev, "function RevisionId changes on AddPermission", "")
     policy_rev = lam.get_policy(FunctionName=name)["RevisionId"]
-    assert policy_rev != rev
-    assert function_rev(lam, name) == policy_rev
+    chk.true(policy_rev != rev, 'policy_rev != rev', 'policy_rev')
+    chk.eq(function_rev(lam, name), policy_rev, 'function_rev(lam, name)')
     code, _, st = fails(lam.remove_permission, FunctionName=name, StatementId="s3", RevisionId="wrong")
-    assert (code, st) == ("PreconditionFailedException", 412)
+    chk.eq((code, st), ("PreconditionFailedException", 412), '(code, st)')
     lam.remove_permission(FunctionName=name, StatementId="s3", RevisionId=policy_rev)
-    assert function_rev(lam, name) != policy_rev
+    chk.true(function_rev(lam, name) != policy_rev, 'function_rev(lam, name) != policy_rev', 'function_rev(lam, name)')
+    chk.done()
 
 
-def test_permission_versioning(lam):
+def test_permission_versioning(lam, chk):
     # TestLambdaPermissions::test_lambda_permission_fn_versioning.
     name = fn(lam)
     s3 = dict(Action="lambda:InvokeFunction", StatementId="s3", Principal="s3.amazonaws.com", SourceArn=S3_ARN)
@@ -865,32 +942,35 @@ def test_permission_versioning(lam):
     lam.add_permission(FunctionName=name, **s3)
     v = lam.publish_version(FunctionName=name)["Version"]
     # get_policy_after_publishing_latest, get_policy_after_publishing_new_version
-    assert json.loads(lam.get_policy(FunctionName=name)["Policy"])["Statement"] == [stmt(FN + name)]
-    assert fails(lam.get_policy, FunctionName=name, Qualifier=v) == ("ResourceNotFoundException", NOT_EXIST, 404)
+    chk.eq(json.loads(lam.get_policy(FunctionName=name)["Policy"])["Statement"], [stmt(FN + name)], 'json.loads(lam.get_policy(FunctionName=name)["Policy"])["Statement"]')
+    chk.eq(fails(lam.get_policy, FunctionName=name, Qualifier=v), ("ResourceNotFoundException", NOT_EXIST, 404), 'fails(lam.get_policy, FunctionName=name, Qualifier=v)')
     # get_policy_version
     lam.add_permission(FunctionName=f"{name}:{v}", Qualifier=v, **s3)
-    assert json.loads(lam.get_policy(FunctionName=name, Qualifier=v)["Policy"]) == {
-        "Version": "2012-10-17", "Id": "default", "Statement": [stmt(f"{FN}{name}:{v}")]}
+    chk.eq(json.loads(lam.get_policy(FunctionName=name, Qualifier=v)["Policy"]), {
+        "Version": "2012-10-17", "Id": "default", "Statement": [stmt(f"{FN}{name}:{v}")]}, 'json.loads(lam.get_policy(FunctionName=name, Qualifier=v)["Policy"])')
     alias = lam.create_alias(FunctionName=name, Name="permission-alias", FunctionVersion=v)
     # add_permission_alias_revision_exception
-    assert fails(lam.add_permission, FunctionName=name, Qualifier="permission-alias", RevisionId="wrong", **s3) == (
+    chk.eq(fails(lam.add_permission, FunctionName=name, Qualifier="permission-alias", RevisionId="wrong", **s3), (
         "PreconditionFailedException",
         "The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the "
         "latest Revision Id",
         412,
-    )
+    ), 'fails(lam.add_permission, FunctionName=name, Qualifier="permission-alias", RevisionId="wrong", **s3)')
     # get_policy_alias: the alias's own RevisionId is accepted.
-    lam.add_permission(FunctionName=f"{name}:permission-alias", Qualifier="permission-alias",
-                       RevisionId=alias["RevisionId"], **s3)
-    assert json.loads(lam.get_policy(FunctionName=name, Qualifier="permission-alias")["Policy"])["Statement"] == [
-        stmt(f"{FN}{name}:permission-alias")]
+    chk.eq(fails(lam.add_permission, FunctionName=f"{name}:permission-alias", Qualifier="permission-alias",
+                 RevisionId=alias["RevisionId"], **s3)[0], "NO ERROR",
+           "AddPermission on the alias with the alias's RevisionId (from CreateAlias)")
+    got = fails(lam.get_policy, FunctionName=name, Qualifier="permission-alias")
+    chk.eq(json.loads(got[1]["Policy"])["Statement"] if got[0] == "NO ERROR" else got,
+           [stmt(f"{FN}{name}:permission-alias")], "GetPolicy(Qualifier=permission-alias) statements")
     # get_policy_after_adding_to_new_version, get_policy_after_adding_2
     base = lam.get_policy(FunctionName=name)
-    assert json.loads(base["Policy"])["Statement"] == [stmt(FN + name)]
+    chk.eq(json.loads(base["Policy"])["Statement"], [stmt(FN + name)], 'json.loads(base["Policy"])["Statement"]')
     lam.add_permission(FunctionName=name, RevisionId=base["RevisionId"],
                        **dict(s3, StatementId="s3_2"))
-    assert json.loads(lam.get_policy(FunctionName=name)["Policy"])["Statement"] == [
-        stmt(FN + name), stmt(FN + name, "s3_2")]
+    chk.eq(json.loads(lam.get_policy(FunctionName=name)["Policy"])["Statement"], [
+        stmt(FN + name), stmt(FN + name, "s3_2")], 'json.loads(lam.get_policy(FunctionName=name)["Policy"])["Statement"]')
+    chk.done()
 
 
 # =============================================================== function URLs
@@ -901,56 +981,58 @@ def url_fn(lam, **kw):
     return name
 
 
-def test_url_config_lifecycle(lam):
+def test_url_config_lifecycle(lam, chk):
     # TestLambdaUrl::test_url_config_lifecycle: url_creation (no InvokeMode, no
     # LastModifiedTime), failed_duplication, get_url_config (InvokeMode
     # BUFFERED), updated_url_config (no InvokeMode), failed_getter.
     name = url_fn(lam)
     arn = FN + name
     out = lam.create_function_url_config(FunctionName=name, AuthType="NONE")
-    assert status(out) == 201
-    assert set(body(out)) == {"AuthType", "CreationTime", "FunctionArn", "FunctionUrl"}
-    assert (out["AuthType"], out["FunctionArn"]) == ("NONE", arn)
-    assert fails(lam.create_function_url_config, FunctionName=name, AuthType="NONE") == (
+    chk.eq(status(out), 201, 'status(out)')
+    chk.eq(set(body(out)), {"AuthType", "CreationTime", "FunctionArn", "FunctionUrl"}, 'set(body(out))')
+    chk.eq((out["AuthType"], out["FunctionArn"]), ("NONE", arn), '(out["AuthType"], out["FunctionArn"])')
+    chk.eq(fails(lam.create_function_url_config, FunctionName=name, AuthType="NONE"), (
         "ResourceConflictException",
         f"Failed to create function url config for [functionArn = {arn}]. Error message:  FunctionUrlConfig "
         "exists for this Lambda function",
         409,
-    )
+    ), 'fails(lam.create_function_url_config, FunctionName=name, AuthType="NONE")')
     got = lam.get_function_url_config(FunctionName=name)
-    assert status(got) == 200
-    assert set(body(got)) == {"AuthType", "CreationTime", "FunctionArn", "FunctionUrl", "InvokeMode",
-                              "LastModifiedTime"}
-    assert (got["InvokeMode"], got["FunctionUrl"]) == ("BUFFERED", out["FunctionUrl"])
+    chk.eq(status(got), 200, 'status(got)')
+    chk.eq(set(body(got)), {"AuthType", "CreationTime", "FunctionArn", "FunctionUrl", "InvokeMode",
+                              "LastModifiedTime"}, 'set(body(got))')
+    chk.eq((got["InvokeMode"], got["FunctionUrl"]), ("BUFFERED", out["FunctionUrl"]), '(got["InvokeMode"], got["FunctionUrl"])')
     upd = lam.update_function_url_config(FunctionName=name, AuthType="AWS_IAM")
-    assert status(upd) == 200
-    assert set(body(upd)) == {"AuthType", "CreationTime", "FunctionArn", "FunctionUrl", "LastModifiedTime"}
-    assert upd["AuthType"] == "AWS_IAM"
+    chk.eq(status(upd), 200, 'status(upd)')
+    chk.eq(set(body(upd)), {"AuthType", "CreationTime", "FunctionArn", "FunctionUrl", "LastModifiedTime"}, 'set(body(upd))')
+    chk.eq(upd["AuthType"], "AWS_IAM", 'upd["AuthType"]')
     lam.delete_function_url_config(FunctionName=name)
-    assert fails(lam.get_function_url_config, FunctionName=name) == ("ResourceNotFoundException", NOT_EXIST, 404)
+    chk.eq(fails(lam.get_function_url_config, FunctionName=name), ("ResourceNotFoundException", NOT_EXIST, 404), 'fails(lam.get_function_url_config, FunctionName=name)')
+    chk.done()
 
 
-def test_url_config_invoke_mode(lam):
+def test_url_config_invoke_mode(lam, chk):
     # test_lambda.snapshot.json TestLambdaURL::test_lambda_update_function_url_config
     # (an explicit InvokeMode is echoed; an update without one keeps it) and
     # test_lambda_url_invalid_invoke_mode.
     name = url_fn(lam)
     out = lam.create_function_url_config(FunctionName=name, AuthType="NONE", InvokeMode="BUFFERED")
-    assert set(body(out)) == {"AuthType", "CreationTime", "FunctionArn", "FunctionUrl", "InvokeMode"}
-    assert out["InvokeMode"] == "BUFFERED"
+    chk.eq(set(body(out)), {"AuthType", "CreationTime", "FunctionArn", "FunctionUrl", "InvokeMode"}, 'set(body(out))')
+    chk.eq(out["InvokeMode"], "BUFFERED", 'out["InvokeMode"]')
     upd = lam.update_function_url_config(FunctionName=name, InvokeMode="RESPONSE_STREAM")
-    assert upd["InvokeMode"] == "RESPONSE_STREAM"
-    assert lam.get_function_url_config(FunctionName=name)["InvokeMode"] == "RESPONSE_STREAM"
+    chk.eq(upd["InvokeMode"], "RESPONSE_STREAM", 'upd["InvokeMode"]')
+    chk.eq(lam.get_function_url_config(FunctionName=name)["InvokeMode"], "RESPONSE_STREAM", 'lam.get_function_url_config(FunctionName=name)["InvokeMode"]')
     upd = lam.update_function_url_config(FunctionName=name)
-    assert upd["InvokeMode"] == "RESPONSE_STREAM"
-    assert lam.get_function_url_config(FunctionName=name)["InvokeMode"] == "RESPONSE_STREAM"
+    chk.eq(upd["InvokeMode"], "RESPONSE_STREAM", 'upd["InvokeMode"]')
+    chk.eq(lam.get_function_url_config(FunctionName=name)["InvokeMode"], "RESPONSE_STREAM", 'lam.get_function_url_config(FunctionName=name)["InvokeMode"]')
     other = url_fn(lam)
-    assert fails(lam.create_function_url_config, FunctionName=other, AuthType="NONE", InvokeMode="UNKNOWN") == (
+    chk.eq(fails(lam.create_function_url_config, FunctionName=other, AuthType="NONE", InvokeMode="UNKNOWN"), (
         "ValidationException",
         "1 validation error detected: Value 'UNKNOWN' at 'invokeMode' failed to satisfy constraint: Member must "
         "satisfy enum value set: [RESPONSE_STREAM, BUFFERED]",
         400,
-    )
+    ), 'fails(lam.create_function_url_config, FunctionName=other, AuthType="NONE", InvokeMode="UNKNOWN")')
+    chk.done()
 
 
 def qualifier_invalid(q):
@@ -961,7 +1043,7 @@ def qualifier_invalid(q):
 
 
 @pytest.mark.parametrize("method", ["create", "get", "delete", "update"])
-def test_url_config_exceptions(lam, method):
+def test_url_config_exceptions(lam, method, chk):
     # TestLambdaUrl::test_url_config_exceptions, <method>_function_url_config_*
     # (delete_..._qualifier_alias_doesnotmatch_arn was an AWS internal failure
     # and is not checked).
@@ -990,53 +1072,55 @@ def test_url_config_exceptions(lam, method):
     if method != "create":
         cases.append(({"FunctionName": name}, ("ResourceNotFoundException", NOT_EXIST, 404)))
     for args, expected in cases:
-        assert fails(call, **args) == expected, args
+        chk.eq(fails(call, **args), expected, args)
+    chk.done()
 
 
-def test_url_config_list_paging(lam):
+def test_url_config_list_paging(lam, chk):
     # TestLambdaUrl::test_url_config_list_paging.
     alias = "urlalias"
     name, _ = with_version_and_alias(lam, alias)
-    assert fails(lam.list_function_url_configs, FunctionName="doesnotexist") == (
-        "ResourceNotFoundException", "Function does not exist", 404)
+    chk.eq(fails(lam.list_function_url_configs, FunctionName="doesnotexist"), (
+        "ResourceNotFoundException", "Function does not exist", 404), 'fails(lam.list_function_url_configs, FunctionName="doesnotexist")')
     out = lam.list_function_url_configs(FunctionName=name)
-    assert (status(out), body(out)) == (200, {"FunctionUrlConfigs": []})
+    chk.eq((status(out), body(out)), (200, {"FunctionUrlConfigs": []}), '(status(out), body(out))')
     a = lam.create_function_url_config(FunctionName=name, AuthType="NONE")
     b = lam.create_function_url_config(FunctionName=f"{name}:{alias}", Qualifier=alias, AuthType="NONE")
-    assert b["FunctionArn"] == f"{FN}{name}:{alias}"
+    chk.eq(b["FunctionArn"], f"{FN}{name}:{alias}", 'b["FunctionArn"]')
     listed = lam.list_function_url_configs(FunctionName=name)["FunctionUrlConfigs"]
-    assert sorted(c["FunctionArn"] for c in listed) == sorted([FN + name, f"{FN}{name}:{alias}"])
+    chk.eq(sorted(c["FunctionArn"] for c in listed), sorted([FN + name, f"{FN}{name}:{alias}"]), 'sorted(c["FunctionArn"] for c in listed)')
     for c in listed:
-        assert set(c) == {"AuthType", "CreationTime", "FunctionArn", "FunctionUrl", "InvokeMode", "LastModifiedTime"}
-        assert c["InvokeMode"] == "BUFFERED"
+        chk.eq(set(c), {"AuthType", "CreationTime", "FunctionArn", "FunctionUrl", "InvokeMode", "LastModifiedTime"}, 'set(c)')
+        chk.eq(c["InvokeMode"], "BUFFERED", 'c["InvokeMode"]')
     urls = {a["FunctionUrl"], b["FunctionUrl"]}
     one = lam.list_function_url_configs(FunctionName=name, MaxItems=1)
-    assert len(one["FunctionUrlConfigs"]) == 1 and one["FunctionUrlConfigs"][0]["FunctionUrl"] in urls
+    chk.true(len(one["FunctionUrlConfigs"]) == 1 and one["FunctionUrlConfigs"][0]["FunctionUrl"] in urls, 'len(one["FunctionUrlConfigs"]) == 1 and one["FunctionUrlConfigs"][0]["FunctionUrl"] in urls', 'len(one["FunctionUrlConfigs"]) == 1 and one["FunctionUrlConfigs"][0]["FunctionUrl"] in urls')
     two = lam.list_function_url_configs(FunctionName=name, MaxItems=2)
-    assert {c["FunctionUrl"] for c in two["FunctionUrlConfigs"]} == urls
+    chk.eq({c["FunctionUrl"] for c in two["FunctionUrlConfigs"]}, urls, '{c["FunctionUrl"] for c in two["FunctionUrlConfigs"]}')
     nxt = lam.list_function_url_configs(FunctionName=name, MaxItems=1, Marker=one["NextMarker"])
-    assert len(nxt["FunctionUrlConfigs"]) == 1
-    assert nxt["FunctionUrlConfigs"][0]["FunctionUrl"] in urls - {one["FunctionUrlConfigs"][0]["FunctionUrl"]}
+    chk.eq(len(nxt["FunctionUrlConfigs"]), 1, 'len(nxt["FunctionUrlConfigs"])')
+    chk.true(nxt["FunctionUrlConfigs"][0]["FunctionUrl"] in urls - {one["FunctionUrlConfigs"][0]["FunctionUrl"]}, 'nxt["FunctionUrlConfigs"][0]["FunctionUrl"] in urls - {one["FunctionUrlConfigs"][0]["FunctionUrl"]}', 'nxt["FunctionUrlConfigs"][0]["FunctionUrl"]')
+    chk.done()
 
 
-def test_url_config_deletion_without_qualifier(lam):
+def test_url_config_deletion_without_qualifier(lam, chk):
     # TestLambdaUrl::test_url_config_deletion_without_qualifier.
     name = fn(lam, Environment={"Variables": {"testenv": "staging"}})
     lam.publish_version(FunctionName=name)
     lam.create_alias(FunctionName=name, Name="test-alias", FunctionVersion="1", Description="custom-alias")
     out = lam.create_function_url_config(FunctionName=name, AuthType="NONE")
-    assert out["FunctionArn"] == FN + name
+    chk.eq(out["FunctionArn"], FN + name, 'out["FunctionArn"]')
     out = lam.create_function_url_config(FunctionName=name, AuthType="NONE", Qualifier="test-alias")
-    assert (status(out), out["FunctionArn"]) == (201, f"{FN}{name}:test-alias")
-    assert lam.get_function_url_config(FunctionName=name, Qualifier="test-alias")["FunctionArn"] == (
-        f"{FN}{name}:test-alias")
-    assert status(lam.delete_function_url_config(FunctionName=name)) == 204
-    assert fails(lam.get_function_url_config, FunctionName=name) == ("ResourceNotFoundException", NOT_EXIST, 404)
+    chk.eq((status(out), out["FunctionArn"]), (201, f"{FN}{name}:test-alias"), '(status(out), out["FunctionArn"])')
+    chk.eq(lam.get_function_url_config(FunctionName=name, Qualifier="test-alias")["FunctionArn"], f"{FN}{name}:test-alias", 'lam.get_function_url_config(FunctionName=name, Qualifier="test-alias")["FunctionArn"]')
+    chk.eq(status(lam.delete_function_url_config(FunctionName=name)), 204, 'status(lam.delete_function_url_config(FunctionName=name))')
+    chk.eq(fails(lam.get_function_url_config, FunctionName=name), ("ResourceNotFoundException", NOT_EXIST, 404), 'fails(lam.get_function_url_config, FunctionName=name)')
     kept = lam.get_function_url_config(FunctionName=name, Qualifier="test-alias")
-    assert (kept["FunctionArn"], kept["InvokeMode"]) == (f"{FN}{name}:test-alias", "BUFFERED")
+    chk.eq((kept["FunctionArn"], kept["InvokeMode"]), (f"{FN}{name}:test-alias", "BUFFERED"), '(kept["FunctionArn"], kept["InvokeMode"])')
+    chk.done()
 
 
-def test_url_of_failing_function_answers_plain_502(server, lam):
+def test_url_of_failing_function_answers_plain_502(server, lam, chk):
     # test_lambda.snapshot.json TestLambdaURL::test_lambda_url_invocation_exception:
     # the recording's test asserts status 502 and body "Internal Server Error".
     name = fn(lam, zip_bytes=make_zip({"app.py": "def handler(event, context):\n    raise Exception('boom')\n"}))
@@ -1046,8 +1130,9 @@ def test_url_of_failing_function_answers_plain_502(server, lam):
                                  headers={"User-Agent": "python-requests/testing"})
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(req)
-    assert e.value.code == 502
-    assert e.value.read() == b"Internal Server Error"
+    chk.eq(e.value.code, 502, 'e.value.code')
+    chk.eq(e.value.read(), b"Internal Server Error", 'e.value.read()')
+    chk.done()
 
 
 # ====================================================================== layers
@@ -1059,7 +1144,7 @@ def publish(lam, name=None, **kw):
     return name, out
 
 
-def test_layer_version_lookup_bad_input(lam):
+def test_layer_version_lookup_bad_input(lam, chk):
     # TestLambdaLayer::test_layer_exceptions: get_layer_version_exc_layer_version_
     # doesnotexist_negative/_zero, delete_layer_version_exc_layerversion_invalid_version,
     # get_layer_version_by_arn_exc_invalidarn, get_layer_version_by_arn_exc_
@@ -1067,44 +1152,46 @@ def test_layer_version_lookup_bad_input(lam):
     # delete_nonexistent_response, delete_nonexistent_version_response.
     name, out = publish(lam, CompatibleRuntimes=["python3.12"], CompatibleArchitectures=["x86_64"])
     below = ("InvalidParameterValueException", "Layer Version Cannot be less than 1", 400)
-    assert fails(lam.get_layer_version, LayerName=name, VersionNumber=-1) == below
-    assert fails(lam.get_layer_version, LayerName=name, VersionNumber=0) == below
-    assert fails(lam.delete_layer_version, LayerName=name, VersionNumber=-1) == below
-    assert fails(lam.get_layer_version_by_arn, Arn=out["LayerArn"]) == (
+    chk.eq(fails(lam.get_layer_version, LayerName=name, VersionNumber=-1), below, 'fails(lam.get_layer_version, LayerName=name, VersionNumber=-1)')
+    chk.eq(fails(lam.get_layer_version, LayerName=name, VersionNumber=0), below, 'fails(lam.get_layer_version, LayerName=name, VersionNumber=0)')
+    chk.eq(fails(lam.delete_layer_version, LayerName=name, VersionNumber=-1), below, 'fails(lam.delete_layer_version, LayerName=name, VersionNumber=-1)')
+    chk.eq(fails(lam.get_layer_version_by_arn, Arn=out["LayerArn"]), (
         "ValidationException",
         f"1 validation error detected: Value '{out['LayerArn']}' at 'arn' failed to satisfy constraint: Member "
         f"must satisfy regular expression pattern: {LAYER_VERSION_ARN_PATTERN}",
         400,
-    )
-    assert fails(lam.get_layer_version_by_arn, Arn=f"{out['LayerArn']}:2") == (
-        "ResourceNotFoundException", NOT_EXIST, 404)
-    assert fails(lam.get_layer_version, LayerName="layerdoesnotexist", VersionNumber=1) == (
-        "ResourceNotFoundException", NOT_EXIST, 404)
-    assert fails(lam.get_layer_version, LayerName=name, VersionNumber=2) == ("ResourceNotFoundException", NOT_EXIST, 404)
+    ), 'fails(lam.get_layer_version_by_arn, Arn=out["LayerArn"])')
+    chk.eq(fails(lam.get_layer_version_by_arn, Arn=f"{out['LayerArn']}:2"), (
+        "ResourceNotFoundException", NOT_EXIST, 404), 'fails(lam.get_layer_version_by_arn, Arn=f"{out[\'LayerArn\']}:2")')
+    chk.eq(fails(lam.get_layer_version, LayerName="layerdoesnotexist", VersionNumber=1), (
+        "ResourceNotFoundException", NOT_EXIST, 404), 'fails(lam.get_layer_version, LayerName="layerdoesnotexist", VersionNumber=1)')
+    chk.eq(fails(lam.get_layer_version, LayerName=name, VersionNumber=2), ("ResourceNotFoundException", NOT_EXIST, 404), 'fails(lam.get_layer_version, LayerName=name, VersionNumber=2)')
     out = lam.list_layer_versions(LayerName="layerdoesnotexist")
-    assert (status(out), body(out)) == (200, {"LayerVersions": []})
-    assert status(lam.delete_layer_version(LayerName="layerdoesnotexist", VersionNumber=1)) == 204
-    assert status(lam.delete_layer_version(LayerName=name, VersionNumber=2)) == 204
+    chk.eq((status(out), body(out)), (200, {"LayerVersions": []}), '(status(out), body(out))')
+    chk.eq(status(lam.delete_layer_version(LayerName="layerdoesnotexist", VersionNumber=1)), 204, 'status(lam.delete_layer_version(LayerName="layerdoesnotexist", VersionNumber=1))')
+    chk.eq(status(lam.delete_layer_version(LayerName=name, VersionNumber=2)), 204, 'status(lam.delete_layer_version(LayerName=name, VersionNumber=2))')
+    chk.done()
 
 
-def test_list_layers_invalid_filters(lam):
+def test_list_layers_invalid_filters(lam, chk):
     # TestLambdaLayer::test_layer_exceptions: list_layers_exc_compatibleruntime_invalid
     # (the enum list changes as AWS adds runtimes; only its start is checked),
     # list_layers_exc_compatiblearchitecture_invalid.
     code, msg, st = fails(lam.list_layers, CompatibleRuntime="runtimedoesnotexist")
-    assert (code, st) == ("ValidationException", 400)
-    assert msg.startswith(
+    chk.eq((code, st), ("ValidationException", 400), '(code, st)')
+    chk.true(msg.startswith(
         "1 validation error detected: Value 'runtimedoesnotexist' at 'compatibleRuntime' failed to satisfy "
-        "constraint: Member must satisfy enum value set: ["), msg
-    assert fails(lam.list_layers, CompatibleArchitecture="archdoesnotexist") == (
+        "constraint: Member must satisfy enum value set: ["), 'msg.startswith(\n        "1 validation error detected: Value \'runtimedoesnotexist\' at \'compatibleRuntime\' failed to satis', msg)
+    chk.eq(fails(lam.list_layers, CompatibleArchitecture="archdoesnotexist"), (
         "ValidationException",
         "1 validation error detected: Value 'archdoesnotexist' at 'compatibleArchitecture' failed to satisfy "
         "constraint: Member must satisfy enum value set: [x86_64, arm64]",
         400,
-    )
+    ), 'fails(lam.list_layers, CompatibleArchitecture="archdoesnotexist")')
+    chk.done()
 
 
-def test_publish_layer_invalid_runtimes_and_architectures(lam):
+def test_publish_layer_invalid_runtimes_and_architectures(lam, chk):
     # TestLambdaLayer::test_layer_exceptions: publish_layer_version_exc_invalid_runtime_arch,
     # publish_layer_version_exc_partially_invalid_values (runtime enum list not compared).
     arch_part = ("failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value "
@@ -1114,35 +1201,38 @@ def test_publish_layer_invalid_runtimes_and_architectures(lam):
         code, msg, st = fails(lam.publish_layer_version, LayerName=unique("layer"),
                               Content={"ZipFile": make_zip({"a.txt": "a"})},
                               CompatibleRuntimes=runtimes, CompatibleArchitectures=arches)
-        assert (code, st) == ("ValidationException", 400)
-        assert msg.startswith(
+        chk.eq((code, st), ("ValidationException", 400), '(code, st)')
+        chk.true(msg.startswith(
             f"2 validation errors detected: Value '[{', '.join(runtimes)}]' at 'compatibleRuntimes' failed to "
-            "satisfy constraint: Member must satisfy enum value set: ["), msg
-        assert msg.endswith(f"]; Value '[{', '.join(arches)}]' at 'compatibleArchitectures' {arch_part}"), msg
+            "satisfy constraint: Member must satisfy enum value set: ["), 'msg.startswith(\n            f"2 validation errors detected: Value \'[{\', \'.join(runtimes)}]\' at \'compatibleRuntimes\' fail', msg)
+        chk.true(msg.endswith(f"]; Value '[{', '.join(arches)}]' at 'compatibleArchitectures' {arch_part}"), 'msg.endswith(f"]; Value \'[{\', \'.join(arches)}]\' at \'compatibleArchitectures\' {arch_part}")', msg)
+    chk.done()
 
 
-def test_publish_layer_response_keys(lam):
+def test_publish_layer_response_keys(lam, chk):
     # TestLambdaLayer::test_layer_exceptions publish_empty_result (empty lists are
     # valid and reported), test_layer_s3_content publish_layer_result (no
     # Compatible* keys when not given), test_layer_lifecycle publish_result,
     # get_layer_ver_result, get_layer_by_arn_version, list_layer_versions_predelete.
     _, out = publish(lam, CompatibleRuntimes=[], CompatibleArchitectures=[])
-    assert status(out) == 201
-    assert (out["CompatibleRuntimes"], out["CompatibleArchitectures"], out["Description"]) == ([], [], "")
-    assert "LicenseInfo" not in out
+    chk.eq(status(out), 201, 'status(out)')
+    chk.eq((out.get("CompatibleRuntimes"), out.get("CompatibleArchitectures"), out.get("Description")), ([], [], ""),
+           'PublishLayerVersion(CompatibleRuntimes=[], CompatibleArchitectures=[]): (CompatibleRuntimes, CompatibleArchitectures, Description)')
+    chk.true("LicenseInfo" not in out, '"LicenseInfo" not in out', '"LicenseInfo"')
     _, bare = publish(lam)
-    assert set(body(bare)) == {"Content", "CreatedDate", "Description", "LayerArn", "LayerVersionArn", "Version"}
-    assert set(bare["Content"]) == {"CodeSha256", "CodeSize", "Location"}
+    chk.eq(set(body(bare)), {"Content", "CreatedDate", "Description", "LayerArn", "LayerVersionArn", "Version"}, 'set(body(bare))')
+    chk.eq(set(bare["Content"]), {"CodeSha256", "CodeSize", "Location"}, 'set(bare["Content"])')
     name, full = publish(lam, CompatibleRuntimes=["python3.12"], LicenseInfo="lic", Description="desc",
                          CompatibleArchitectures=["x86_64"])
     keys = {"CompatibleArchitectures", "CompatibleRuntimes", "Content", "CreatedDate", "Description", "LayerArn",
             "LayerVersionArn", "LicenseInfo", "Version"}
-    assert set(body(full)) == keys
-    assert set(body(lam.get_layer_version(LayerName=name, VersionNumber=1))) == keys
-    assert set(body(lam.get_layer_version_by_arn(Arn=full["LayerVersionArn"]))) == keys
+    chk.eq(set(body(full)), keys, 'set(body(full))')
+    chk.eq(set(body(lam.get_layer_version(LayerName=name, VersionNumber=1))), keys, 'set(body(lam.get_layer_version(LayerName=name, VersionNumber=1)))')
+    chk.eq(set(body(lam.get_layer_version_by_arn(Arn=full["LayerVersionArn"]))), keys, 'set(body(lam.get_layer_version_by_arn(Arn=full["LayerVersionArn"])))')
     item = lam.list_layer_versions(LayerName=name)["LayerVersions"][0]
-    assert set(item) == {"CompatibleArchitectures", "CompatibleRuntimes", "CreatedDate", "Description",
-                         "LayerVersionArn", "LicenseInfo", "Version"}
+    chk.eq(set(item), {"CompatibleArchitectures", "CompatibleRuntimes", "CreatedDate", "Description",
+                         "LayerVersionArn", "LicenseInfo", "Version"}, 'set(item)')
+    chk.done()
 
 
 @pytest.mark.parametrize("runtimes", [
@@ -1152,22 +1242,23 @@ def test_publish_layer_response_keys(lam):
      "dotnetcore3.1", "go1.x", "ruby3.4", "ruby3.3", "ruby3.2", "ruby2.7"],
     ["provided.al2023", "provided.al2", "provided"],
 ], ids=["runtimes0", "runtimes1", "runtimes2"])
-def test_layer_compatibilities(lam, runtimes):
+def test_layer_compatibilities(lam, runtimes, chk):
     # TestLambdaLayer::test_layer_compatibilities[runtimes0..2]: deprecated
     # runtimes are accepted for layers and echoed in the order given.
     _, out = publish(lam, CompatibleRuntimes=runtimes, CompatibleArchitectures=["arm64", "x86_64"])
-    assert status(out) == 201
-    assert out["CompatibleRuntimes"] == runtimes
-    assert out["CompatibleArchitectures"] == ["arm64", "x86_64"]
+    chk.eq(status(out), 201, 'status(out)')
+    chk.eq(out["CompatibleRuntimes"], runtimes, 'out["CompatibleRuntimes"]')
+    chk.eq(out["CompatibleArchitectures"], ["arm64", "x86_64"], 'out["CompatibleArchitectures"]')
+    chk.done()
 
 
-def test_layer_function_exceptions(lam, server):
+def test_layer_function_exceptions(lam, server, chk):
     # TestLambdaLayer::test_layer_function_exceptions.
     layer = unique("layer")
     arns = [publish(lam, name=layer, CompatibleRuntimes=[], CompatibleArchitectures=["x86_64"])[1]["LayerVersionArn"]
             for _ in range(3)]
     layer_arn = LAYER + layer
-    assert arns == [f"{layer_arn}:{i}" for i in (1, 2, 3)]
+    chk.eq(arns, [f"{layer_arn}:{i}" for i in (1, 2, 3)], 'arns')
     name = fn(lam)
 
     def same_layer(a, b):
@@ -1175,38 +1266,40 @@ def test_layer_function_exceptions(lam, server):
                 "Two different versions of the same layer are not allowed to be referenced in the same function. "
                 f"{a} and {b} are versions of the same layer.", 400)
 
-    assert fails(lam.update_function_configuration, FunctionName=name, Layers=arns[:2]) == same_layer(arns[0], arns[1])
-    assert fails(lam.update_function_configuration, FunctionName=name, Layers=arns) == same_layer(arns[0], arns[1])
-    assert fails(lam.update_function_configuration, FunctionName=name, Layers=[arns[0], arns[0]]) == same_layer(
-        arns[0], arns[0])
-    assert fails(lam.update_function_configuration, FunctionName=name, Layers=[f"{LAYER}doesnotexist:1"]) == (
-        "InvalidParameterValueException", f"Layer version {LAYER}doesnotexist:1 does not exist.", 400)
-    assert fails(lam.update_function_configuration, FunctionName=name, Layers=[f"{layer_arn}:9"]) == (
-        "InvalidParameterValueException", f"Layer version {layer_arn}:9 does not exist.", 400)
-    assert fails(lam.update_function_configuration, FunctionName=name, Layers=[layer_arn]) == (
+    chk.eq(fails(lam.update_function_configuration, FunctionName=name, Layers=arns[:2]), same_layer(arns[0], arns[1]), 'fails(lam.update_function_configuration, FunctionName=name, Layers=arns[:2])')
+    chk.eq(fails(lam.update_function_configuration, FunctionName=name, Layers=arns), same_layer(arns[0], arns[1]), 'fails(lam.update_function_configuration, FunctionName=name, Layers=arns)')
+    chk.eq(fails(lam.update_function_configuration, FunctionName=name, Layers=[arns[0], arns[0]]), same_layer(
+        arns[0], arns[0]), 'fails(lam.update_function_configuration, FunctionName=name, Layers=[arns[0], arns[0]])')
+    chk.eq(fails(lam.update_function_configuration, FunctionName=name, Layers=[f"{LAYER}doesnotexist:1"]), (
+        "InvalidParameterValueException", f"Layer version {LAYER}doesnotexist:1 does not exist.", 400), 'fails(lam.update_function_configuration, FunctionName=name, Layers=[f"{LAYER}doesnotexist:1"])')
+    chk.eq(fails(lam.update_function_configuration, FunctionName=name, Layers=[f"{layer_arn}:9"]), (
+        "InvalidParameterValueException", f"Layer version {layer_arn}:9 does not exist.", 400), 'fails(lam.update_function_configuration, FunctionName=name, Layers=[f"{layer_arn}:9"])')
+    chk.eq(fails(lam.update_function_configuration, FunctionName=name, Layers=[layer_arn]), (
         "ValidationException",
         f"1 validation error detected: Value '[{layer_arn}]' at 'layers' failed to satisfy constraint: Member "
         "must satisfy constraint: [Member must have length less than or equal to 2048, Member must have length "
         f"greater than or equal to 1, Member must satisfy regular expression pattern: {LAYER_VERSION_ARN_PATTERN}, "
         "Member must not be null]",
         400,
-    )
+    ), 'fails(lam.update_function_configuration, FunctionName=name, Layers=[layer_arn])')
     west = boto3.client("lambda", endpoint_url=server.endpoint, region_name="us-west-2",
                         aws_access_key_id="test", aws_secret_access_key="test",
                         config=botocore.config.Config(retries={"max_attempts": 1}))
     other = west.publish_layer_version(LayerName=layer, Content={"ZipFile": make_zip({"a.txt": "a"})},
                                        CompatibleRuntimes=[], CompatibleArchitectures=["x86_64"])
-    assert ":us-west-2:" in other["LayerVersionArn"]
-    assert fails(lam.create_function, FunctionName=unique("rc"), Runtime="python3.12", Role=ROLE,
+    west_arn = f"arn:aws:lambda:us-west-2:{ACCOUNT}:layer:{layer}:1"
+    chk.eq(other["LayerVersionArn"], west_arn, "LayerVersionArn published by a us-west-2 client")
+    chk.eq(fails(lam.create_function, FunctionName=unique("rc"), Runtime="python3.12", Role=ROLE,
                  Handler="app.handler", Code={"ZipFile": make_zip({"app.py": "def handler(e, c):\n    return 1\n"})},
-                 Layers=[other["LayerVersionArn"]]) == (
+                 Layers=[west_arn]), (
         "InvalidParameterValueException",
         f"Layers are not in the same region as the function. Layers are expected to be in region {REGION}.",
         400,
-    )
+    ), 'fails(lam.create_function, FunctionName=unique("rc"), Runtime="python3.12", Role=ROLE, Handler="app.handler", Code={"ZipFile": make_zip({"app.py": "def handler(')
+    chk.done()
 
 
-def test_layer_policy_exceptions(lam):
+def test_layer_policy_exceptions(lam, chk):
     # TestLambdaLayer::test_layer_policy_exceptions: layer_permission_action_invalid,
     # layer_permission_layername_doesnotexist_remove, layer_permission_layerversion_
     # doesnotexist_remove, layer_permission_statementid_doesnotexist_remove,
@@ -1215,51 +1308,53 @@ def test_layer_policy_exceptions(lam):
     name, _ = publish(lam, CompatibleRuntimes=["python3.12"], CompatibleArchitectures=["x86_64"])
     s1 = lam.add_layer_version_permission(LayerName=name, VersionNumber=1, Action="lambda:GetLayerVersion",
                                           Principal="*", StatementId="s1")
-    assert lam.get_layer_version_policy(LayerName=name, VersionNumber=1)["RevisionId"] == s1["RevisionId"]
-    assert fails(lam.add_layer_version_permission, LayerName=name, VersionNumber=1, Action="*", Principal="*",
-                 StatementId="s-x") == (
+    chk.eq(lam.get_layer_version_policy(LayerName=name, VersionNumber=1)["RevisionId"], s1["RevisionId"], 'lam.get_layer_version_policy(LayerName=name, VersionNumber=1)["RevisionId"]')
+    chk.eq(fails(lam.add_layer_version_permission, LayerName=name, VersionNumber=1, Action="*", Principal="*",
+                 StatementId="s-x"), (
         "ValidationException",
         "1 validation error detected: Value '*' at 'action' failed to satisfy constraint: Member must satisfy "
         "regular expression pattern: lambda:GetLayerVersion",
         400,
-    )
+    ), 'fails(lam.add_layer_version_permission, LayerName=name, VersionNumber=1, Action="*", Principal="*", StatementId="s-x")')
     for layer, version in ((f"{name}-doesnotexist", 1), (name, 2)):
-        assert fails(lam.remove_layer_version_permission, LayerName=layer, VersionNumber=version,
-                     StatementId="s1") == (
-            "ResourceNotFoundException", f"Layer version {LAYER}{layer}:{version} does not exist.", 404)
-    assert fails(lam.remove_layer_version_permission, LayerName=name, VersionNumber=1, StatementId="doesnotexist") == (
-        "ResourceNotFoundException", "Statement doesnotexist is not found in resource policy.", 404)
-    assert fails(lam.remove_layer_version_permission, LayerName=name, VersionNumber=1, StatementId="s1",
-                 RevisionId="wrong") == (
+        chk.eq(fails(lam.remove_layer_version_permission, LayerName=layer, VersionNumber=version,
+                     StatementId="s1"), (
+            "ResourceNotFoundException", f"Layer version {LAYER}{layer}:{version} does not exist.", 404), 'fails(lam.remove_layer_version_permission, LayerName=layer, VersionNumber=version, StatementId="s1")')
+    chk.eq(fails(lam.remove_layer_version_permission, LayerName=name, VersionNumber=1, StatementId="doesnotexist"), (
+        "ResourceNotFoundException", "Statement doesnotexist is not found in resource policy.", 404), 'fails(lam.remove_layer_version_permission, LayerName=name, VersionNumber=1, StatementId="doesnotexist")')
+    chk.eq(fails(lam.remove_layer_version_permission, LayerName=name, VersionNumber=1, StatementId="s1",
+                 RevisionId="wrong"), (
         "PreconditionFailedException",
         "The Revision Id provided does not match the latest Revision Id. Call the GetLayerPolicy API to retrieve "
         "the latest Revision Id",
         412,
-    )
+    ), 'fails(lam.remove_layer_version_permission, LayerName=name, VersionNumber=1, StatementId="s1", RevisionId="wrong")')
     s2 = lam.add_layer_version_permission(LayerName=name, VersionNumber=1, Action="lambda:GetLayerVersion",
                                           Principal="*", StatementId="s2", RevisionId=s1["RevisionId"])
     got = lam.get_layer_version_policy(LayerName=name, VersionNumber=1)
-    assert got["RevisionId"] == s2["RevisionId"]
-    assert status(lam.remove_layer_version_permission(LayerName=name, VersionNumber=1, StatementId="s2",
-                                                       RevisionId=got["RevisionId"])) == 204
+    chk.eq(got["RevisionId"], s2["RevisionId"], 'got["RevisionId"]')
+    chk.eq(status(lam.remove_layer_version_permission(LayerName=name, VersionNumber=1, StatementId="s2",
+                                                       RevisionId=got["RevisionId"])), 204, 'status(lam.remove_layer_version_permission(LayerName=name, VersionNumber=1, StatementId="s2", RevisionId=got["RevisionId"]))')
     after = lam.get_layer_version_policy(LayerName=name, VersionNumber=1)
-    assert [s["Sid"] for s in json.loads(after["Policy"])["Statement"]] == ["s1"]
-    assert after["RevisionId"] not in (s1["RevisionId"], s2["RevisionId"])
+    chk.eq([s["Sid"] for s in json.loads(after["Policy"])["Statement"]], ["s1"], '[s["Sid"] for s in json.loads(after["Policy"])["Statement"]]')
+    chk.true(after["RevisionId"] not in (s1["RevisionId"], s2["RevisionId"]), 'after["RevisionId"] not in (s1["RevisionId"], s2["RevisionId"])', 'after["RevisionId"]')
+    chk.done()
 
 
 # ============================================================ account settings
 
 
-def test_account_settings_keys(lam):
+def test_account_settings_keys(lam, chk):
     # TestLambdaAccountSettings::test_account_settings acc_settings_modded.
     out = lam.get_account_settings()
-    assert status(out) == 200
-    assert sorted(out["AccountLimit"]) == ["CodeSizeUnzipped", "CodeSizeZipped", "ConcurrentExecutions",
-                                           "TotalCodeSize", "UnreservedConcurrentExecutions"]
-    assert sorted(out["AccountUsage"]) == ["FunctionCount", "TotalCodeSize"]
+    chk.eq(status(out), 200, 'status(out)')
+    chk.eq(sorted(out["AccountLimit"]), ["CodeSizeUnzipped", "CodeSizeZipped", "ConcurrentExecutions",
+                                           "TotalCodeSize", "UnreservedConcurrentExecutions"], 'sorted(out["AccountLimit"])')
+    chk.eq(sorted(out["AccountUsage"]), ["FunctionCount", "TotalCodeSize"], 'sorted(out["AccountUsage"])')
+    chk.done()
 
 
-def test_account_total_code_size(fresh_server):
+def test_account_total_code_size(fresh_server, chk):
     # TestLambdaAccountSettings::test_account_settings_total_code_size (each
     # step adds the zip's size: create, update code with Publish=True, a layer,
     # a second layer version) and ..._total_code_size_config_update (a config
@@ -1275,18 +1370,18 @@ def test_account_total_code_size(fresh_server):
     name = unique("rc")
     create(lam, name, zip_bytes=code, handler="index.handler")
     u1 = usage()
-    assert u1["TotalCodeSize"] - u0["TotalCodeSize"] == len(code)
-    assert u1["FunctionCount"] == u0["FunctionCount"] + 1
+    chk.eq(u1["TotalCodeSize"] - u0["TotalCodeSize"], len(code), 'u1["TotalCodeSize"] - u0["TotalCodeSize"]')
+    chk.eq(u1["FunctionCount"], u0["FunctionCount"] + 1, 'u1["FunctionCount"]')
     lam.update_function_code(FunctionName=name, ZipFile=code, Publish=True)
     u2 = usage()
-    assert u2["TotalCodeSize"] - u1["TotalCodeSize"] == len(code)
+    chk.eq(u2["TotalCodeSize"] - u1["TotalCodeSize"], len(code), 'u2["TotalCodeSize"] - u1["TotalCodeSize"]')
     layer = unique("layer")
     lam.publish_layer_version(LayerName=layer, Content={"ZipFile": layer_zip})
     u3 = usage()
-    assert u3["TotalCodeSize"] - u2["TotalCodeSize"] == len(layer_zip)
+    chk.eq(u3["TotalCodeSize"] - u2["TotalCodeSize"], len(layer_zip), 'u3["TotalCodeSize"] - u2["TotalCodeSize"]')
     lam.publish_layer_version(LayerName=layer, Content={"ZipFile": layer_zip})
     u4 = usage()
-    assert u4["TotalCodeSize"] - u3["TotalCodeSize"] == len(layer_zip)
+    chk.eq(u4["TotalCodeSize"] - u3["TotalCodeSize"], len(layer_zip), 'u4["TotalCodeSize"] - u3["TotalCodeSize"]')
 
     other = unique("rc")
     create(lam, other, zip_bytes=code, handler="index.handler")
@@ -1294,32 +1389,34 @@ def test_account_total_code_size(fresh_server):
     lam.update_function_configuration(FunctionName=other, Runtime="python3.13")
     lam.get_waiter("function_updated_v2").wait(FunctionName=other)
     u6 = usage()
-    assert u6["TotalCodeSize"] == u5["TotalCodeSize"]
+    chk.eq(u6["TotalCodeSize"], u5["TotalCodeSize"], 'u6["TotalCodeSize"]')
     lam.publish_version(FunctionName=other, Description="actually publish the config update")
     u7 = usage()
-    assert u7["TotalCodeSize"] - u6["TotalCodeSize"] == len(code)
+    chk.eq(u7["TotalCodeSize"] - u6["TotalCodeSize"], len(code), 'u7["TotalCodeSize"] - u6["TotalCodeSize"]')
+    chk.done()
 
 
 # =================================================================== recursion
 
 
-def test_recursion_config(lam, server):
+def test_recursion_config(lam, server, chk):
     # TestLambdaRecursion::test_put_function_recursion_config_default_terminate,
     # ..._allow, ..._invalid_value.
     name = fn(lam, Description="Lambda with recursion test")
-    out = lam.get_function_recursion_config(FunctionName=name)
-    assert (status(out), body(out)) == (200, {"RecursiveLoop": "Terminate"})
-    out = lam.put_function_recursion_config(FunctionName=name, RecursiveLoop="Allow")
-    assert (status(out), body(out)) == (200, {"RecursiveLoop": "Allow"})
-    out = lam.get_function_recursion_config(FunctionName=name)
-    assert (status(out), body(out)) == (200, {"RecursiveLoop": "Allow"})
-    assert fails(no_validation(server).put_function_recursion_config, FunctionName=name,
-                 RecursiveLoop="InvalidValue") == (
+    chk.eq(fails(lam.get_function_recursion_config, FunctionName=name), ("NO ERROR", {"RecursiveLoop": "Terminate"}, 200),
+           "GetFunctionRecursionConfig (never set)")
+    chk.eq(fails(lam.put_function_recursion_config, FunctionName=name, RecursiveLoop="Allow"),
+           ("NO ERROR", {"RecursiveLoop": "Allow"}, 200), "PutFunctionRecursionConfig(Allow)")
+    chk.eq(fails(lam.get_function_recursion_config, FunctionName=name), ("NO ERROR", {"RecursiveLoop": "Allow"}, 200),
+           "GetFunctionRecursionConfig after Allow")
+    chk.eq(fails(no_validation(server).put_function_recursion_config, FunctionName=name,
+                 RecursiveLoop="InvalidValue"), (
         "ValidationException",
         "1 validation error detected: Value 'InvalidValue' at 'recursiveLoop' failed to satisfy constraint: "
         "Member must satisfy enum value set: [Terminate, Allow]",
         400,
-    )
+    ), "PutFunctionRecursionConfig(InvalidValue)")
+    chk.done()
 
 
 # ============================================================ async delivery
@@ -1334,7 +1431,7 @@ def records(server, name):
     return [json.loads(m.split("RECORD ", 1)[1]) for m in msgs if m.startswith("RECORD ")]
 
 
-def test_zero_reserved_concurrency_goes_straight_to_on_failure(server, lam):
+def test_zero_reserved_concurrency_goes_straight_to_on_failure(server, lam, chk):
     # Issue tracker (AWS notice, 2021-08-16): with reserved concurrency 0 an
     # Event invoke is sent to the OnFailure destination at once, condition
     # "ZeroReservedConcurrency", approximateInvokeCount 0. Record shape:
@@ -1346,16 +1443,17 @@ def test_zero_reserved_concurrency_goes_straight_to_on_failure(server, lam):
     lam.put_function_concurrency(FunctionName=stuck, ReservedConcurrentExecutions=0)
     lam.put_function_event_invoke_config(FunctionName=stuck, DestinationConfig={"OnFailure": {"Destination": FN + dest}})
     out = lam.invoke(FunctionName=stuck, InvocationType="Event", Payload=json.dumps({"zero": True}))
-    assert out["StatusCode"] == 202
+    chk.eq(out["StatusCode"], 202, 'out["StatusCode"]')
     deadline = time.time() + 20
     while not records(server, dest):
         assert time.time() < deadline, "no OnFailure record within 20 s"
         time.sleep(0.1)
     record = records(server, dest)[0]
-    assert record["version"] == "1.0"
-    assert record["requestContext"]["condition"] == "ZeroReservedConcurrency"
-    assert record["requestContext"]["approximateInvokeCount"] == 0
-    assert record["requestContext"]["functionArn"] == f"{FN}{stuck}:$LATEST"
-    assert record["requestContext"]["requestId"] == out["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
-    assert record["requestPayload"] == {"zero": True}
-    assert "responsePayload" not in record and "responseContext" not in record
+    chk.eq(record["version"], "1.0", 'record["version"]')
+    chk.eq(record["requestContext"]["condition"], "ZeroReservedConcurrency", 'record["requestContext"]["condition"]')
+    chk.eq(record["requestContext"]["approximateInvokeCount"], 0, 'record["requestContext"]["approximateInvokeCount"]')
+    chk.eq(record["requestContext"]["functionArn"], f"{FN}{stuck}:$LATEST", 'record["requestContext"]["functionArn"]')
+    chk.eq(record["requestContext"]["requestId"], out["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"], 'record["requestContext"]["requestId"]')
+    chk.eq(record["requestPayload"], {"zero": True}, 'record["requestPayload"]')
+    chk.true("responsePayload" not in record and "responseContext" not in record, '"responsePayload" not in record and "responseContext" not in record', '"responsePayload" not in record and "responseContext" not in record')
+    chk.done()

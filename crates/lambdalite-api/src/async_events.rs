@@ -1,8 +1,9 @@
 //! Delivery of accepted asynchronous invocations, with AWS's rules: retries
 //! after function errors (MaximumRetryAttempts, about 1 then 2 minutes
 //! apart), retries with backoff after throttles and system errors until
-//! MaximumEventAgeInSeconds, and the invocation record sent to the OnSuccess
-//! or OnFailure destination.
+//! MaximumEventAgeInSeconds, events of a function with reserved concurrency
+//! 0 failed at once (ZeroReservedConcurrency), and the invocation record sent
+//! to the OnSuccess or OnFailure destination.
 //!
 //! Events are durable in the store's queue before they are accepted; this
 //! runner only ever works from that queue's contents, so after a crash every
@@ -187,6 +188,13 @@ impl AsyncRunner {
             .get(&qualifier)
             .map(|c| (**c).clone())
             .unwrap_or_default();
+        // With reserved concurrency 0 the function can never run: AWS sends
+        // the event to the failure destination at once, without retrying.
+        if resolved.record.reserved_concurrency == Some(0) {
+            self.finish(state, &event, &settings, "ZeroReservedConcurrency", None)
+                .await;
+            return;
+        }
         let age_ms = now_ms() - event.enqueued_ms;
         if age_ms > i64::from(settings.max_event_age_s()) * 1000 {
             self.finish(state, &event, &settings, "EventAgeExceeded", None)
@@ -311,7 +319,6 @@ fn invocation_record(
         None => state.partition.qualified_arn(&event.function, LATEST),
     };
     let request_payload: Value = serde_json::from_slice(&event.payload).unwrap_or(Value::Null);
-    let mut response_context = json!({ "statusCode": 200 });
     let mut record = json!({
         "version": "1.0",
         "timestamp": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
@@ -323,13 +330,17 @@ fn invocation_record(
         },
         "requestPayload": request_payload,
     });
+    // Only a run has a response; an event that never ran has neither.
     if let Some(r) = result {
-        response_context["executedVersion"] = json!(r.executed_version);
+        let mut response_context = json!({
+            "statusCode": 200,
+            "executedVersion": r.executed_version,
+        });
         if let Some(e) = r.function_error {
             response_context["functionError"] = json!(e);
         }
+        record["responseContext"] = response_context;
         record["responsePayload"] = serde_json::from_slice(&r.payload).unwrap_or(Value::Null);
     }
-    record["responseContext"] = response_context;
     record
 }

@@ -185,6 +185,46 @@ fn principal_json(p: &str) -> Value {
     }
 }
 
+/// Whether a principal is one AWS accepts: anyone, an account, an ARN or a
+/// service of AWS.
+fn valid_principal(p: &str) -> bool {
+    p == "*"
+        || ACCOUNT.is_match(p)
+        || p.starts_with("arn:")
+        || p.ends_with(".amazonaws.com")
+        || p.ends_with(".amazon.com")
+}
+
+/// Whether a qualifier can only name an alias (it is not a version).
+fn alias_like(q: &str) -> bool {
+    !lambdalite_model::alias::is_version_number(q)
+        && !q.is_empty()
+        && q.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// AWS's answer for an alias that isn't there.
+pub(crate) fn alias_not_found(state: &AppState, function: &str, alias: &str) -> ApiError {
+    ApiError(LambdaError::ResourceNotFound(format!(
+        "Cannot find alias arn: {}",
+        state.partition.qualified_arn(function, alias)
+    )))
+}
+
+/// Checks that what a reference names exists: a missing alias of an
+/// existing function is reported as AWS does.
+fn check_exists(state: &AppState, r: &FunctionRef) -> ApiResult<()> {
+    match state.lookup(r) {
+        Ok(_) => Ok(()),
+        Err(e) => match r.qualifier.as_deref() {
+            Some(q) if alias_like(q) && state.store.get(&r.name).is_some() => {
+                Err(alias_not_found(state, &r.name, q))
+            }
+            _ => Err(e),
+        },
+    }
+}
+
 /// The policy a reference addresses: `""` for the function itself, else its
 /// version or alias. Checks that the qualifier exists.
 fn policy_key(state: &AppState, r: &FunctionRef) -> ApiResult<String> {
@@ -197,7 +237,7 @@ fn policy_key(state: &AppState, r: &FunctionRef) -> ApiResult<String> {
             "We currently do not support adding policies for $LATEST.".into(),
         ))),
         Some(q) => {
-            state.lookup(r)?;
+            check_exists(state, r)?;
             Ok(q.to_string())
         }
     }
@@ -210,21 +250,47 @@ fn resource_arn(state: &AppState, r: &FunctionRef) -> String {
     }
 }
 
-/// The revision a policy change must name: the policy's own, else the
-/// function's.
+/// The revision of a policy, which a change must name. The function's
+/// policy shares the function's RevisionId and an alias's its alias's (a
+/// change gives both a new one); a version's policy has its own, the
+/// version's until the first change.
 fn current_revision(record: &FunctionRecord, key: &str) -> String {
+    if key.is_empty() {
+        return record.latest.revision_id.clone();
+    }
+    if let Some(a) = record.aliases.get(key) {
+        return a.revision_id.clone();
+    }
     record
         .policies
         .get(key)
         .map(|p| p.revision_id.clone())
-        .unwrap_or_else(|| record.latest.revision_id.clone())
+        .or_else(|| record.version(key).map(|v| v.revision_id.clone()))
+        .unwrap_or_default()
+}
+
+/// The changes that store `policy` for `key` under a new revision.
+fn policy_changes(record: &FunctionRecord, key: &str, mut policy: FunctionPolicy) -> Vec<Change> {
+    let revision = new_revision();
+    policy.revision_id = revision.clone();
+    let mut changes = Vec::new();
+    if key.is_empty() {
+        let mut latest = (*record.latest).clone();
+        latest.revision_id = revision;
+        changes.push(Change::PutLatest(latest));
+    } else if let Some(a) = record.aliases.get(key) {
+        let mut alias = (**a).clone();
+        alias.revision_id = revision;
+        changes.push(Change::PutAlias(alias));
+    }
+    changes.push(Change::PutPolicy(key.to_string(), policy));
+    changes
 }
 
 fn stale_revision() -> LambdaError {
     LambdaError::PreconditionFailed(
-        "The RevisionId provided does not match the latest RevisionId for the Lambda function \
-         or alias. Call the GetFunction or the GetAlias API to retrieve the latest RevisionId \
-         for your resource."
+        "The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API \
+         to retrieve the latest Revision Id"
             .into(),
     )
 }
@@ -242,6 +308,11 @@ pub async fn add_permission(
     let r = state.resolve(&raw_name, &q, NameShape::Namespaced)?;
     validate(&input)?;
     let key = policy_key(&state, &r)?;
+    if !valid_principal(input.principal.as_deref().unwrap_or_default()) {
+        return Err(ApiError(LambdaError::InvalidParameterValue(
+            "The provided principal was invalid. Please check the principal and try again.".into(),
+        )));
+    }
     let sid = input.statement_id.clone().unwrap_or_default();
     let mut statement = json!({
         "Sid": sid,
@@ -300,8 +371,7 @@ pub async fn add_permission(
                 )));
             }
             policy.statements.push(stmt.clone());
-            policy.revision_id = new_revision();
-            Ok(vec![Change::PutPolicy(key.clone(), policy)])
+            Ok(policy_changes(record, &key, policy))
         })?;
         Ok(())
     })
@@ -320,22 +390,21 @@ pub async fn get_policy(
 ) -> ApiResult<Json<Value>> {
     let q = QueryParams::parse(query.as_deref());
     let r = state.resolve(&raw_name, &q, NameShape::Namespaced)?;
-    let record = state
-        .store
-        .get(&r.name)
-        .ok_or_else(|| state.not_found(&r))?;
+    // A missing function, version or alias has no policy either.
+    let none = || {
+        ApiError(LambdaError::ResourceNotFound(
+            "The resource you requested does not exist.".into(),
+        ))
+    };
+    let record = state.store.get(&r.name).ok_or_else(none)?;
     let key = match r.qualifier.as_deref() {
         None | Some(LATEST) => String::new(),
         Some(q) => {
-            state.lookup(&r)?;
+            state.lookup(&r).map_err(|_| none())?;
             q.to_string()
         }
     };
-    let Some(policy) = record.policies.get(&key) else {
-        return Err(ApiError(LambdaError::ResourceNotFound(
-            "The resource you requested does not exist.".into(),
-        )));
-    };
+    let policy = record.policies.get(&key).ok_or_else(none)?;
     let document = json!({
         "Version": "2012-10-17",
         "Id": "default",
@@ -343,7 +412,7 @@ pub async fn get_policy(
     });
     Ok(Json(json!({
         "Policy": document.to_string(),
-        "RevisionId": policy.revision_id,
+        "RevisionId": current_revision(&record, &key),
     })))
 }
 
@@ -366,16 +435,16 @@ pub async fn remove_permission(
     if !errors.is_empty() {
         return Err(ApiError(LambdaError::Validation(errors)));
     }
+    if state.store.get(&r.name).is_none() {
+        return Err(ApiError(LambdaError::ResourceNotFound(format!(
+            "No policy found for: {}",
+            resource_arn(&state, &r)
+        ))));
+    }
     let key = match r.qualifier.as_deref() {
-        None | Some(LATEST) => {
-            state
-                .store
-                .get(&r.name)
-                .ok_or_else(|| state.not_found(&r))?;
-            String::new()
-        }
+        None | Some(LATEST) => String::new(),
         Some(q) => {
-            state.lookup(&r)?;
+            check_exists(&state, &r)?;
             q.to_string()
         }
     };
@@ -391,9 +460,9 @@ pub async fn remove_permission(
             };
             if revision
                 .as_deref()
-                .is_some_and(|rev| rev != policy.revision_id)
+                .is_some_and(|rev| rev != current_revision(record, &key))
             {
-                return Err(stale_revision());
+                return Err(LambdaError::stale_revision());
             }
             let mut next = policy.clone();
             next.statements.retain(|s| s["Sid"] != json!(sid));
@@ -402,8 +471,7 @@ pub async fn remove_permission(
                     "Statement {sid} is not found in resource policy."
                 )));
             }
-            next.revision_id = new_revision();
-            Ok(vec![Change::PutPolicy(key.clone(), next)])
+            Ok(policy_changes(record, &key, next))
         })?;
         Ok(())
     })

@@ -10,21 +10,28 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use lambdalite_model::{limits, LambdaError};
-use lambdalite_store::Change;
+use lambdalite_store::{Change, FunctionRecord};
 use regex::Regex;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_json, read_body};
-use crate::functions::blocking;
+use crate::functions::{blocking, new_revision};
 use crate::AppState;
 
 /// AWS's limit of tags on one resource.
 pub const MAX_TAGS: usize = 50;
 
+/// The ARNs TagResource, UntagResource and ListTags take, as AWS quotes the
+/// pattern.
+const RESOURCE_PATTERN: &str = r"arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)";
+static RESOURCE_SHAPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!("^(?:{RESOURCE_PATTERN})$")).expect("a valid pattern")
+});
+/// The parts of a resource ARN that matched [`RESOURCE_PATTERN`].
 static RESOURCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^arn:(aws[a-zA-Z-]*):lambda:(?P<region>(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}):(?P<account>\d{12}):function:(?P<name>[a-zA-Z0-9-_]+)(?P<qualifier>:(\$LATEST|[a-zA-Z0-9-_]+))?$")
+    Regex::new(r"^arn:[^:]*:lambda:(?P<region>[^:]+):(?P<account>\d{12}):(?P<kind>[a-z-]+):(?P<name>[^:]+)(?P<qualifier>:.+)?$")
         .expect("a valid pattern")
 });
 static TAG: LazyLock<Regex> =
@@ -39,15 +46,33 @@ struct TagInput {
 
 /// The function an ARN names (unqualified, in this region and account).
 fn function_of(state: &AppState, arn: &str) -> ApiResult<String> {
-    let Some(caps) = RESOURCE.captures(arn) else {
+    let caps = RESOURCE_SHAPE
+        .is_match(arn)
+        .then(|| RESOURCE.captures(arn))
+        .flatten();
+    let Some(caps) = caps else {
         return Err(ApiError(LambdaError::Validation(vec![format!(
             "Value '{arn}' at 'resource' failed to satisfy constraint: Member must satisfy \
-             regular expression pattern: arn:(aws[a-zA-Z-]*):lambda:[a-z]{{2}}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{{1}}:\\d{{12}}:function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
+             regular expression pattern: {RESOURCE_PATTERN}"
         )])));
     };
+    let kind = match &caps["kind"] {
+        "function" => None,
+        "layer" => Some("Layer"),
+        "code-signing-config" => Some("Code signing config"),
+        "event-source-mapping" => Some("Event source mapping"),
+        _ => Some("Capacity provider"),
+    };
+    if let Some(kind) = kind {
+        // Taggable on AWS; lambdalite has none of these.
+        return Err(ApiError(LambdaError::ResourceNotFound(format!(
+            "{kind} not found: {arn}"
+        ))));
+    }
     if caps.name("qualifier").is_some() {
         return Err(ApiError(LambdaError::InvalidParameterValue(
-            "Tags are supported on unqualified function ARNs only.".into(),
+            "Tags on function aliases and versions are not supported. Please specify a function ARN."
+                .into(),
         )));
     }
     let name = caps["name"].to_string();
@@ -57,6 +82,14 @@ fn function_of(state: &AppState, arn: &str) -> ApiResult<String> {
         return Err(ApiError(LambdaError::function_not_found(arn)));
     }
     Ok(name)
+}
+
+/// A tag change: the new tags, and a new RevisionId for the function (AWS
+/// gives it one on every tag change).
+fn tag_changes(record: &FunctionRecord, tags: BTreeMap<String, String>) -> Vec<Change> {
+    let mut latest = (*record.latest).clone();
+    latest.revision_id = new_revision();
+    vec![Change::SetTags(tags), Change::PutLatest(latest)]
 }
 
 fn check_keys<'a>(errors: &mut Vec<String>, keys: impl Iterator<Item = &'a String>) {
@@ -108,6 +141,11 @@ pub async fn tag_resource(
     if !errors.is_empty() {
         return Err(ApiError(LambdaError::Validation(errors)));
     }
+    if tags.is_empty() {
+        return Err(ApiError(LambdaError::InvalidParameterValue(
+            "An error occurred and the request cannot be processed.".into(),
+        )));
+    }
     if let Some(k) = tags.keys().find(|k| reserved(k)) {
         return Err(ApiError(LambdaError::InvalidParameterValue(format!(
             "The key '{k}' starts with 'aws:', which is reserved for AWS use."
@@ -120,13 +158,11 @@ pub async fn tag_resource(
             let mut next = record.tags.clone();
             next.extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
             if next.len() > MAX_TAGS {
-                return Err(LambdaError::InvalidParameterValue(format!(
-                    "A function can have at most {MAX_TAGS} tags; this request would leave it \
-                     with {}.",
-                    next.len()
-                )));
+                return Err(LambdaError::InvalidParameterValue(
+                    "Number of tags exceeds resource tag limit.".into(),
+                ));
             }
-            Ok(vec![Change::SetTags(next)])
+            Ok(tag_changes(record, next))
         })?;
         Ok(())
     })
@@ -171,7 +207,7 @@ pub async fn untag_resource(
             for k in &keys {
                 next.remove(k);
             }
-            Ok(vec![Change::SetTags(next)])
+            Ok(tag_changes(record, next))
         })?;
         Ok(())
     })
@@ -197,18 +233,19 @@ mod tests {
 
     #[test]
     fn resource_arns() {
-        let c = RESOURCE
-            .captures("arn:aws:lambda:us-east-1:000000000000:function:f-1")
-            .unwrap();
-        assert_eq!(&c["name"], "f-1");
+        let arn = "arn:aws:lambda:us-east-1:000000000000:function:f-1";
+        assert!(RESOURCE_SHAPE.is_match(arn));
+        let c = RESOURCE.captures(arn).unwrap();
+        assert_eq!((&c["kind"], &c["name"]), ("function", "f-1"));
+        let qualified = "arn:aws:lambda:us-east-1:000000000000:function:f:prod";
+        assert!(RESOURCE_SHAPE.is_match(qualified));
         assert!(RESOURCE
-            .captures("arn:aws:lambda:us-east-1:000000000000:function:f:prod")
+            .captures(qualified)
             .unwrap()
             .name("qualifier")
             .is_some());
-        assert!(RESOURCE
-            .captures("arn:aws:lambda:us-east-1:0:function:f")
-            .is_none());
+        assert!(!RESOURCE_SHAPE.is_match("arn:aws:lambda:us-east-1:0:function:f"));
+        assert!(!RESOURCE_SHAPE.is_match("arn:aws:lambda:us-east-1:000000000000:foobar:f"));
         assert!(reserved("AWS:x") && reserved("aws:") && !reserved("aw") && !reserved("é"));
     }
 }

@@ -47,8 +47,44 @@ fn url_missing() -> ApiError {
     ))
 }
 
-/// The function and qualifier (`$LATEST` or an alias) of a request.
-fn target(state: &AppState, raw: &str, q: &QueryParams) -> ApiResult<(String, String)> {
+/// AWS's answer to Create, Update or List on a missing function or alias.
+fn function_missing() -> ApiError {
+    ApiError(LambdaError::ResourceNotFound(
+        "Function does not exist".into(),
+    ))
+}
+
+/// The URL operations' Qualifier pattern (an alias name or `$LATEST`-free
+/// name that is not all digits), as AWS quotes it.
+const QUALIFIER_PATTERN: &str = r"((?!^\d+$)^[0-9a-zA-Z-_]+$)";
+
+fn check_qualifier(q: &QueryParams) -> ApiResult<()> {
+    let Some(ql) = q.get("Qualifier") else {
+        return Ok(());
+    };
+    let allowed = !ql.is_empty()
+        && ql
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && !ql.bytes().all(|b| b.is_ascii_digit());
+    if allowed {
+        return Ok(());
+    }
+    Err(ApiError(LambdaError::Validation(vec![format!(
+        "Value '{ql}' at 'qualifier' failed to satisfy constraint: Member must satisfy \
+         regular expression pattern: {QUALIFIER_PATTERN}"
+    )])))
+}
+
+/// The function and qualifier (`$LATEST` or an alias) of a request; when
+/// either is missing, `absent` is the answer.
+fn target(
+    state: &AppState,
+    raw: &str,
+    q: &QueryParams,
+    absent: fn() -> ApiError,
+) -> ApiResult<(String, String)> {
+    check_qualifier(q)?;
     let r = parse_function_ref(raw, q.get("Qualifier"), NameShape::Plain, &state.partition)?;
     if let Some(ql) = r.qualifier.as_deref() {
         if lambdalite_model::alias::is_version_number(ql) {
@@ -58,7 +94,7 @@ fn target(state: &AppState, raw: &str, q: &QueryParams) -> ApiResult<(String, St
             )));
         }
     }
-    state.lookup(&r)?;
+    state.lookup(&r).map_err(|_| absent())?;
     let q = r.qualifier.unwrap_or_else(|| LATEST.to_string());
     Ok((r.name, q))
 }
@@ -77,7 +113,7 @@ fn check_input(input: &UrlInput, create: bool) -> ApiResult<()> {
     if let Some(m) = input.invoke_mode.as_deref() {
         if m != "BUFFERED" && m != "RESPONSE_STREAM" {
             errors.push(format!(
-                "Value '{m}' at 'invokeMode' failed to satisfy constraint: Member must satisfy enum value set: [BUFFERED, RESPONSE_STREAM]"
+                "Value '{m}' at 'invokeMode' failed to satisfy constraint: Member must satisfy enum value set: [RESPONSE_STREAM, BUFFERED]"
             ));
         }
     }
@@ -127,10 +163,27 @@ fn wire(
         "AuthType": c.auth_type,
         "CreationTime": c.creation_time,
         "LastModifiedTime": c.last_modified_time,
-        "InvokeMode": c.invoke_mode,
+        "InvokeMode": c.mode(),
     });
     if let Some(cors) = &c.cors {
         v["Cors"] = cors.clone();
+    }
+    v
+}
+
+/// A config as Create and Update answer: InvokeMode only when one was set.
+fn echo(
+    state: &AppState,
+    headers: &HeaderMap,
+    function: &str,
+    qualifier: &str,
+    c: &FunctionUrlConfig,
+) -> Value {
+    let mut v = wire(state, headers, function, qualifier, c);
+    if c.invoke_mode.is_none() {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("InvokeMode");
+        }
     }
     v
 }
@@ -157,7 +210,7 @@ pub async fn create(
     let input: UrlInput = parse_json(&headers, &body)?;
     check_input(&input, true)?;
     let q = QueryParams::parse(query.as_deref());
-    let (function, qualifier) = target(&state, &name, &q)?;
+    let (function, qualifier) = target(&state, &name, &q, function_missing)?;
     let st = state.clone();
     let (f, ql) = (function.clone(), qualifier.clone());
     let record = blocking(move || {
@@ -174,7 +227,7 @@ pub async fn create(
                 FunctionUrlConfig {
                     url_id: new_url_id(),
                     auth_type: input.auth_type.clone().unwrap_or_default(),
-                    invoke_mode: input.invoke_mode.clone().unwrap_or_else(|| "BUFFERED".into()),
+                    invoke_mode: input.invoke_mode.clone(),
                     cors: input.cors.clone(),
                     creation_time: now.clone(),
                     last_modified_time: now,
@@ -184,7 +237,7 @@ pub async fn create(
     })
     .await?;
     let c = record.urls.get(&qualifier).ok_or_else(url_missing)?;
-    let mut v = wire(&state, &headers, &function, &qualifier, c);
+    let mut v = echo(&state, &headers, &function, &qualifier, c);
     if let Some(o) = v.as_object_mut() {
         o.remove("LastModifiedTime");
     }
@@ -207,7 +260,7 @@ pub async fn update(
     let input: UrlInput = parse_json(&headers, &body)?;
     check_input(&input, false)?;
     let q = QueryParams::parse(query.as_deref());
-    let (function, qualifier) = target(&state, &name, &q)?;
+    let (function, qualifier) = target(&state, &name, &q, function_missing)?;
     let st = state.clone();
     let (f, ql) = (function.clone(), qualifier.clone());
     let record = blocking(move || {
@@ -217,7 +270,7 @@ pub async fn update(
                 c.auth_type = a.clone();
             }
             if let Some(m) = &input.invoke_mode {
-                c.invoke_mode = m.clone();
+                c.invoke_mode = Some(m.clone());
             }
             if let Some(cors) = &input.cors {
                 c.cors = Some(cors.clone());
@@ -228,7 +281,7 @@ pub async fn update(
     })
     .await?;
     let c = record.urls.get(&qualifier).ok_or_else(url_missing)?;
-    Ok(Json(wire(&state, &headers, &function, &qualifier, c)))
+    Ok(Json(echo(&state, &headers, &function, &qualifier, c)))
 }
 
 pub async fn get(
@@ -238,8 +291,8 @@ pub async fn get(
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
     let q = QueryParams::parse(query.as_deref());
-    let (function, qualifier) = target(&state, &name, &q)?;
-    let record = state.record(&function)?;
+    let (function, qualifier) = target(&state, &name, &q, url_missing)?;
+    let record = state.store.get(&function).ok_or_else(url_missing)?;
     let c = record.urls.get(&qualifier).ok_or_else(url_missing)?;
     Ok(Json(wire(&state, &headers, &function, &qualifier, c)))
 }
@@ -250,7 +303,7 @@ pub async fn delete(
     RawQuery(query): RawQuery,
 ) -> ApiResult<StatusCode> {
     let q = QueryParams::parse(query.as_deref());
-    let (function, qualifier) = target(&state, &name, &q)?;
+    let (function, qualifier) = target(&state, &name, &q, url_missing)?;
     let st = state.clone();
     blocking(move || {
         st.store.update(&function, &mut |rec| {
@@ -274,7 +327,7 @@ pub async fn list(
     let q = QueryParams::parse(query.as_deref());
     let r = parse_function_ref(&name, None, NameShape::Plain, &state.partition)?;
     let max = max_items(&q)?;
-    let record = state.record(&r.name)?;
+    let record = state.store.get(&r.name).ok_or_else(function_missing)?;
     let items: Vec<(String, Value)> = record
         .urls
         .iter()
@@ -353,6 +406,15 @@ pub async fn dispatch(State(state): State<Arc<AppState>>, req: Request, next: Ne
 
 fn plain(status: StatusCode, message: &str) -> Response {
     let mut r = (status, Json(json!({ "Message": message }))).into_response();
+    r.headers_mut()
+        .insert("x-amzn-ErrorType", HeaderValue::from_static("UrlError"));
+    r
+}
+
+/// AWS's answer when the function fails or its result can't be used: 502
+/// with the bare text `Internal Server Error`.
+fn bad_gateway() -> Response {
+    let mut r = (StatusCode::BAD_GATEWAY, "Internal Server Error").into_response();
     r.headers_mut()
         .insert("x-amzn-ErrorType", HeaderValue::from_static("UrlError"));
     r
@@ -504,7 +566,7 @@ async fn serve(
         tail: false,
         stream: None,
     };
-    let result = if config.invoke_mode == "RESPONSE_STREAM" {
+    let result = if config.mode() == "RESPONSE_STREAM" {
         match crate::stream::start(state, req).await {
             Started::Finished(result) => result,
             Started::Streaming {
@@ -520,7 +582,7 @@ async fn serve(
                     return Ok(resp);
                 }
                 // A prelude that is not one: AWS's bad-gateway answer.
-                Err(_) => return Err(plain(StatusCode::BAD_GATEWAY, "Internal Server Error")),
+                Err(_) => return Err(bad_gateway()),
             },
         }
     } else {
@@ -530,10 +592,10 @@ async fn serve(
         Err(InvokeError::Throttled(_)) => plain(StatusCode::TOO_MANY_REQUESTS, "Rate Exceeded."),
         Err(e) => {
             tracing::warn!(error = %e, "function URL invocation failed");
-            plain(StatusCode::BAD_GATEWAY, "Internal Server Error")
+            bad_gateway()
         }
         Ok(r) if r.function_error.is_some() => {
-            plain(StatusCode::BAD_GATEWAY, "Internal Server Error")
+            bad_gateway()
         }
         Ok(r) => interpret(&r.payload),
     };
@@ -548,6 +610,6 @@ async fn serve(
 fn interpret(payload: &[u8]) -> Response {
     match response::infer_v2(payload) {
         Ok(r) => crate::gateway::to_response(r),
-        Err(_) => plain(StatusCode::BAD_GATEWAY, "Internal Server Error"),
+        Err(_) => bad_gateway(),
     }
 }
