@@ -26,9 +26,8 @@ pub const MAX_TAGS: usize = 50;
 /// The ARNs TagResource, UntagResource and ListTags take, as AWS quotes the
 /// pattern.
 const RESOURCE_PATTERN: &str = r"arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)";
-static RESOURCE_SHAPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!("^(?:{RESOURCE_PATTERN})$")).expect("a valid pattern")
-});
+static RESOURCE_SHAPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("^(?:{RESOURCE_PATTERN})$")).expect("a valid pattern"));
 /// The parts of a resource ARN that matched [`RESOURCE_PATTERN`].
 static RESOURCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^arn:[^:]*:lambda:(?P<region>[^:]+):(?P<account>\d{12}):(?P<kind>[a-z-]+):(?P<name>[^:]+)(?P<qualifier>:.+)?$")
@@ -44,8 +43,15 @@ struct TagInput {
     tags: Option<BTreeMap<String, String>>,
 }
 
-/// The function an ARN names (unqualified, in this region and account).
-fn function_of(state: &AppState, arn: &str) -> ApiResult<String> {
+/// What a taggable ARN names here.
+enum Taggable {
+    Function(String),
+    /// An event source mapping, by UUID.
+    Mapping(String),
+}
+
+/// The function or mapping an ARN names (in this region and account).
+fn resource_of(state: &AppState, arn: &str) -> ApiResult<Taggable> {
     let caps = RESOURCE_SHAPE
         .is_match(arn)
         .then(|| RESOURCE.captures(arn))
@@ -63,8 +69,16 @@ fn function_of(state: &AppState, arn: &str) -> ApiResult<String> {
         "event-source-mapping" => Some("Event source mapping"),
         _ => Some("Capacity provider"),
     };
+    if kind == Some("Event source mapping") {
+        let uuid = arn.rsplit(':').next().unwrap_or("");
+        let here = caps["region"] == state.partition.region
+            && caps["account"] == state.partition.account_id;
+        if here && state.store.mapping(uuid).is_some() {
+            return Ok(Taggable::Mapping(uuid.to_string()));
+        }
+    }
     if let Some(kind) = kind {
-        // Taggable on AWS; lambdalite has none of these.
+        // Taggable on AWS; lambdalite has none of these (or not this one).
         return Err(ApiError(LambdaError::ResourceNotFound(format!(
             "{kind} not found: {arn}"
         ))));
@@ -81,7 +95,26 @@ fn function_of(state: &AppState, arn: &str) -> ApiResult<String> {
     if !here || state.store.get(&name).is_none() {
         return Err(ApiError(LambdaError::function_not_found(arn)));
     }
-    Ok(name)
+    Ok(Taggable::Function(name))
+}
+
+/// Changes a mapping's tags with `change`, durably.
+async fn retag_mapping(
+    state: &Arc<AppState>,
+    uuid: String,
+    change: impl FnOnce(&mut BTreeMap<String, String>) -> Result<(), LambdaError> + Send + 'static,
+) -> ApiResult<()> {
+    let st = state.clone();
+    blocking(move || {
+        let Some(current) = st.store.mapping(&uuid) else {
+            return Ok(());
+        };
+        let mut m = (*current).clone();
+        change(&mut m.tags)?;
+        st.store.put_mapping(m)?;
+        Ok(())
+    })
+    .await
 }
 
 /// A tag change: the new tags, and a new RevisionId for the function (AWS
@@ -151,7 +184,22 @@ pub async fn tag_resource(
             "The key '{k}' starts with 'aws:', which is reserved for AWS use."
         ))));
     }
-    let name = function_of(&state, &arn)?;
+    let name = match resource_of(&state, &arn)? {
+        Taggable::Function(name) => name,
+        Taggable::Mapping(uuid) => {
+            retag_mapping(&state, uuid, move |current| {
+                current.extend(tags);
+                if current.len() > MAX_TAGS {
+                    return Err(LambdaError::InvalidParameterValue(
+                        "Number of tags exceeds resource tag limit.".into(),
+                    ));
+                }
+                Ok(())
+            })
+            .await?;
+            return Ok(StatusCode::NO_CONTENT);
+        }
+    };
     let st = state.clone();
     blocking(move || {
         st.store.update(&name, &mut |record| {
@@ -199,7 +247,19 @@ pub async fn untag_resource(
             "The key '{k}' starts with 'aws:', which is reserved for AWS use."
         ))));
     }
-    let name = function_of(&state, &arn)?;
+    let name = match resource_of(&state, &arn)? {
+        Taggable::Function(name) => name,
+        Taggable::Mapping(uuid) => {
+            retag_mapping(&state, uuid, move |current| {
+                for k in &keys {
+                    current.remove(k);
+                }
+                Ok(())
+            })
+            .await?;
+            return Ok(StatusCode::NO_CONTENT);
+        }
+    };
     let st = state.clone();
     blocking(move || {
         st.store.update(&name, &mut |record| {
@@ -219,7 +279,17 @@ pub async fn list_tags(
     State(state): State<Arc<AppState>>,
     Path(arn): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let name = function_of(&state, &arn)?;
+    let name = match resource_of(&state, &arn)? {
+        Taggable::Function(name) => name,
+        Taggable::Mapping(uuid) => {
+            let tags = state
+                .store
+                .mapping(&uuid)
+                .map(|m| m.tags.clone())
+                .unwrap_or_default();
+            return Ok(Json(json!({ "Tags": tags })));
+        }
+    };
     let record = state
         .store
         .get(&name)
