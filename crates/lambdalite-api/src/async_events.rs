@@ -280,7 +280,20 @@ impl AsyncRunner {
         } else {
             settings.on_failure.as_ref()
         };
-        if let Some(dest) = destination {
+        if condition != "Success" {
+            self.dead_letter(state, event, result).await;
+        }
+        if let Some(dest) = destination.filter(|d| d.starts_with("arn:aws:sqs:")) {
+            let record = invocation_record(state, event, condition, result);
+            if let Err(e) = state
+                .mappings
+                .queues()
+                .send(dest, record.to_string(), Vec::new())
+                .await
+            {
+                tracing::warn!(destination = %dest, error = %e, "cannot send an invocation record to its queue");
+            }
+        } else if let Some(dest) = destination {
             let record = invocation_record(state, event, condition, result);
             match parse_function_ref(dest, None, NameShape::Namespaced, &state.partition) {
                 Ok(r) => {
@@ -304,6 +317,42 @@ impl AsyncRunner {
         // The event is forgotten only once its run's log is safely written.
         state.invoker.logs_flushed().await;
         self.queue.remove(&event.id);
+    }
+}
+
+impl AsyncRunner {
+    /// Sends a failed event to the function's dead-letter queue, if it has
+    /// one: the event as the body, with AWS's RequestID, ErrorCode and
+    /// ErrorMessage attributes.
+    async fn dead_letter(
+        &self,
+        state: &Arc<AppState>,
+        event: &QueuedEvent,
+        result: Option<&InvokeResult>,
+    ) {
+        let Some(record) = state.store.get(&event.function) else {
+            return;
+        };
+        let Some(target) = record.latest.dead_letter_target.clone() else {
+            return;
+        };
+        if !target.starts_with("arn:aws:sqs:") {
+            tracing::warn!(target = %target, "lambdalite delivers dead letters to SQS queues only");
+            return;
+        }
+        let message = result
+            .and_then(|r| serde_json::from_slice::<Value>(&r.payload).ok())
+            .and_then(|v| v.get("errorMessage").and_then(Value::as_str).map(str::to_string))
+            .unwrap_or_else(|| "The event could not be processed.".into());
+        let attributes = vec![
+            ("RequestID".to_string(), "String".to_string(), event.id.clone()),
+            ("ErrorCode".to_string(), "Number".to_string(), "200".to_string()),
+            ("ErrorMessage".to_string(), "String".to_string(), message),
+        ];
+        let body = String::from_utf8_lossy(&event.payload).into_owned();
+        if let Err(e) = state.mappings.queues().send(&target, body, attributes).await {
+            tracing::warn!(target = %target, error = %e, "cannot send a failed event to its dead-letter queue");
+        }
     }
 }
 

@@ -194,13 +194,23 @@ fn check_destination(
         .unwrap_or_default();
     let unsupported = || {
         LambdaError::InvalidParameterValue(format!(
-            "lambdalite delivers asynchronous invocation records to Lambda functions of this account only; {arn} is not one."
+            "lambdalite delivers asynchronous invocation records to Lambda functions and SQS queues of this account only; {arn} is not one."
         ))
     };
     match service.as_str() {
         "lambda" => {}
+        "sqs" => {
+            let here = format!(
+                "arn:aws:sqs:{}:{}:",
+                state.partition.region, state.partition.account_id
+            );
+            if arn.starts_with(&here) {
+                return Ok(());
+            }
+            return Err(unsupported());
+        }
         // Destinations AWS accepts and lambdalite can't deliver to.
-        "sqs" | "sns" | "events" | "s3" | "kafka" => return Err(unsupported()),
+        "sns" | "events" | "s3" | "kafka" => return Err(unsupported()),
         _ if arn.starts_with("kafka://") => return Err(unsupported()),
         _ => {
             return Err(LambdaError::InvalidParameterValue(format!(

@@ -243,6 +243,14 @@ impl lambdalite_events::Queues for NoQueues {
     fn delete(&self, _: &str, _: Vec<String>) -> lambdalite_events::BoxFuture<'_, ()> {
         Box::pin(async {})
     }
+    fn send(
+        &self,
+        _: &str,
+        _: String,
+        _: Vec<(String, String, String)>,
+    ) -> lambdalite_events::BoxFuture<'_, Result<(), String>> {
+        Box::pin(async { Err("no queues here".to_string()) })
+    }
     fn exists(&self, _: &str) -> bool {
         false
     }

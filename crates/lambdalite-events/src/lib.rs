@@ -67,6 +67,15 @@ pub trait Queues: Send + Sync {
     ) -> BoxFuture<'_, Result<Vec<QueueMessage>, String>>;
     /// Deletes messages by receipt handle.
     fn delete(&self, queue_arn: &str, receipt_handles: Vec<String>) -> BoxFuture<'_, ()>;
+    /// Sends a message (durably) with string message attributes
+    /// (name, data type, value): invocation records for destinations,
+    /// failed events for dead-letter queues.
+    fn send(
+        &self,
+        queue_arn: &str,
+        body: String,
+        attributes: Vec<(String, String, String)>,
+    ) -> BoxFuture<'_, Result<(), String>>;
     /// Whether the queue exists.
     fn exists(&self, queue_arn: &str) -> bool;
     /// Whether it is a FIFO queue.

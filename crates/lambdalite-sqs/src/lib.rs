@@ -205,6 +205,42 @@ impl lambdalite_events::Queues for Sqs {
         })
     }
 
+    fn send(
+        &self,
+        queue_arn: &str,
+        body: String,
+        attributes: Vec<(String, String, String)>,
+    ) -> lambdalite_events::BoxFuture<'_, Result<(), String>> {
+        let arn = queue_arn.to_string();
+        Box::pin(async move {
+            let attributes = attributes
+                .into_iter()
+                .map(|(name, data_type, value)| {
+                    (
+                        name,
+                        message::AttributeValue {
+                            data_type,
+                            string_value: Some(value),
+                            binary_value: None,
+                        },
+                    )
+                })
+                .collect();
+            Sqs::send(
+                self,
+                &arn,
+                SendInput {
+                    body,
+                    attributes,
+                    ..SendInput::default()
+                },
+            )
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
+        })
+    }
+
     fn exists(&self, queue_arn: &str) -> bool {
         self.queue(queue_arn).is_ok()
     }
