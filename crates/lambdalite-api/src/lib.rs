@@ -69,8 +69,8 @@ pub fn start(state: &Arc<AppState>) {
                 .admission()
                 .set_reserved(&f.latest.name, Some(n));
         }
-        for (qualifier, c) in &f.provisioned {
-            provisioned::apply(state, &f, qualifier, c.requested);
+        for qualifier in f.provisioned.keys() {
+            provisioned::apply(state, &f, qualifier);
         }
     }
     tokio::spawn(state.async_runner.clone().run(state.clone()));

@@ -78,6 +78,7 @@ pub enum Change {
     PutVersion(FunctionConfig),
     DeleteVersion(u64),
     PutAlias(Alias),
+    /// Removes an alias and its provisioned concurrency config.
     DeleteAlias(String),
     SetTags(BTreeMap<String, String>),
     SetReservedConcurrency(Option<u32>),

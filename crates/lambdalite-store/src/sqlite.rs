@@ -350,7 +350,9 @@ fn apply(record: &FunctionRecord, changes: &[Change]) -> FunctionRecord {
                 next.aliases.insert(a.name.clone(), Arc::new(a.clone()));
             }
             Change::DeleteAlias(name) => {
+                // An alias's provisioned concurrency goes with it.
                 next.aliases.remove(name);
+                next.provisioned.remove(name);
             }
             Change::SetTags(t) => next.tags = t.clone(),
             Change::SetReservedConcurrency(r) => next.reserved_concurrency = *r,
@@ -478,7 +480,10 @@ impl Store for SqliteStore {
                     &a.name,
                     to_json(a),
                 )?,
-                Change::DeleteAlias(alias) => delete_keyed(&tx, "aliases", "name", name, alias)?,
+                Change::DeleteAlias(alias) => {
+                    delete_keyed(&tx, "aliases", "name", name, alias)?;
+                    delete_keyed(&tx, "provisioned_configs", "qualifier", name, alias)?;
+                }
                 Change::SetTags(t) => {
                     tx.execute(
                         "UPDATE functions SET tags = ?2 WHERE name = ?1",
