@@ -21,6 +21,7 @@ mod invoke;
 mod layers;
 mod policy;
 mod provisioned;
+mod recursion;
 mod stream;
 mod tags;
 mod urls;
@@ -154,6 +155,7 @@ pub fn app(state: Arc<AppState>) -> Router {
                 .delete(urls::delete),
         )
         .route("/2021-10-31/functions/{name}/urls", get(urls::list))
+        .route(recursion::PATH, recursion::routes())
         .route(
             "/2019-09-30/functions/{name}/provisioned-concurrency",
             axum::routing::put(provisioned::put)

@@ -45,6 +45,9 @@ pub struct FunctionRecord {
     /// Resource-based policies by qualifier (`""` for the unqualified
     /// function, else a version or an alias).
     pub policies: BTreeMap<String, FunctionPolicy>,
+    /// Recursive loop detection (PutFunctionRecursionConfig), if set:
+    /// `Allow` or `Terminate`.
+    pub recursive_loop: Option<String>,
 }
 
 /// One resource-based policy: its statements as AWS shows them, and the
@@ -90,6 +93,8 @@ pub enum Change {
     DeleteUrl(String),
     /// Sets (or, with no statements left, removes) a qualifier's policy.
     PutPolicy(String, FunctionPolicy),
+    /// Sets the function's recursive loop detection.
+    SetRecursiveLoop(String),
 }
 
 /// A layer and its versions.

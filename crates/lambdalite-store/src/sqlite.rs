@@ -60,6 +60,12 @@ CREATE TABLE IF NOT EXISTS function_urls (
     config    TEXT NOT NULL,
     PRIMARY KEY (function, qualifier)
 );
+CREATE TABLE IF NOT EXISTS function_settings (
+    function TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+    name     TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    PRIMARY KEY (function, name)
+);
 CREATE TABLE IF NOT EXISTS apis (
     id     TEXT PRIMARY KEY,
     config TEXT NOT NULL
@@ -90,6 +96,9 @@ pub struct SqliteStore {
     /// What the database holds, for reads without the database.
     cache: RwLock<Cache>,
 }
+
+/// The `function_settings` row of a function's recursive loop detection.
+const RECURSIVE_LOOP: &str = "recursive_loop";
 
 fn parse<T: serde::de::DeserializeOwned>(name: &str, json: &str) -> Result<T, StoreError> {
     serde_json::from_str(json).map_err(|source| StoreError::Corrupt {
@@ -196,6 +205,10 @@ fn load(conn: &Connection) -> Result<Cache, StoreError> {
         conn,
         "SELECT function, qualifier, config FROM function_urls",
     )?;
+    let mut settings: BTreeMap<String, BTreeMap<String, String>> = load_keyed(
+        conn,
+        "SELECT function, name, value FROM function_settings",
+    )?;
     for (name, (tags, last_version, reserved_concurrency)) in partial {
         let Some(l) = latest.remove(&name) else {
             continue;
@@ -213,6 +226,9 @@ fn load(conn: &Connection) -> Result<Cache, StoreError> {
                 provisioned: provisioned.remove(&name).unwrap_or_default(),
                 urls: urls.remove(&name).unwrap_or_default(),
                 policies: policies.remove(&name).unwrap_or_default(),
+                recursive_loop: settings
+                    .get_mut(&name)
+                    .and_then(|s| s.remove(RECURSIVE_LOOP)),
             }),
         );
     }
@@ -374,6 +390,7 @@ fn apply(record: &FunctionRecord, changes: &[Change]) -> FunctionRecord {
             Change::DeleteUrl(q) => {
                 next.urls.remove(q);
             }
+            Change::SetRecursiveLoop(v) => next.recursive_loop = Some(v.clone()),
             Change::PutPolicy(q, p) => {
                 if p.statements.is_empty() {
                     next.policies.remove(q);
@@ -443,6 +460,7 @@ impl Store for SqliteStore {
             provisioned: BTreeMap::new(),
             urls: BTreeMap::new(),
             policies: BTreeMap::new(),
+            recursive_loop: None,
         });
         self.write().functions.insert(name, record.clone());
         Ok(record)
@@ -527,6 +545,14 @@ impl Store for SqliteStore {
                     to_json(c),
                 )?,
                 Change::DeleteUrl(q) => delete_keyed(&tx, "function_urls", "qualifier", name, q)?,
+                Change::SetRecursiveLoop(v) => put_keyed(
+                    &tx,
+                    "function_settings",
+                    ("name", "value"),
+                    name,
+                    RECURSIVE_LOOP,
+                    to_json(v),
+                )?,
                 Change::PutPolicy(q, p) if p.statements.is_empty() => {
                     delete_keyed(&tx, "function_policies", "qualifier", name, q)?
                 }
