@@ -9,8 +9,8 @@ use axum::Json;
 use lambdalite_model::arn::{parse_function_ref, NameShape};
 use lambdalite_model::event_config::EventInvokeConfig;
 use lambdalite_model::{limits, FunctionRef, LambdaError, LATEST};
-use regex::Regex;
 use lambdalite_store::Change;
+use regex::Regex;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -216,7 +216,8 @@ fn check_destination(
     if !arn.starts_with(&prefix) {
         return Err(unsupported());
     }
-    let invalid = || LambdaError::InvalidParameterValue(format!("The destination ARN {arn} is invalid."));
+    let invalid =
+        || LambdaError::InvalidParameterValue(format!("The destination ARN {arn} is invalid."));
     let r = parse_function_ref(arn, None, NameShape::Namespaced, &state.partition)
         .map_err(|_| invalid())?;
     if r.name == function {
@@ -373,9 +374,7 @@ pub async fn delete(
     })
     .await
     .map_err(|e| match e {
-        ApiError(LambdaError::ResourceNotFound(m)) if m.starts_with("Function not found") => {
-            gone()
-        }
+        ApiError(LambdaError::ResourceNotFound(m)) if m.starts_with("Function not found") => gone(),
         other => other,
     })?;
     Ok(StatusCode::NO_CONTENT)
@@ -389,7 +388,10 @@ pub async fn list(
     let q = QueryParams::parse(query.as_deref());
     let r = parse_function_ref(&name, None, NameShape::Namespaced, &state.partition)?;
     let max = max_items(&q)?;
-    let record = state.store.get(&r.name).ok_or_else(|| ApiError(no_function()))?;
+    let record = state
+        .store
+        .get(&r.name)
+        .ok_or_else(|| ApiError(no_function()))?;
     let items: Vec<(String, Value)> = record
         .event_configs
         .iter()

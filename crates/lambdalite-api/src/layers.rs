@@ -323,12 +323,8 @@ pub async fn get_version(
 fn matches(lv: &LayerVersion, q: &QueryParams) -> bool {
     q.get("CompatibleRuntime")
         .is_none_or(|r| lv.compatible_runtimes.iter().flatten().any(|x| x == r))
-        && q.get("CompatibleArchitecture").is_none_or(|a| {
-            lv.compatible_architectures
-                .iter()
-                .flatten()
-                .any(|x| x == a)
-        })
+        && q.get("CompatibleArchitecture")
+            .is_none_or(|a| lv.compatible_architectures.iter().flatten().any(|x| x == a))
 }
 
 fn check_list_filters(q: &QueryParams) -> ApiResult<()> {
@@ -383,7 +379,9 @@ pub async fn list_layers(
             )])));
         }
         // AWS's own layers (`awslayer`) are not here.
-        let caps = LAYER_VERSION_ARN.captures(arn).ok_or_else(resource_missing)?;
+        let caps = LAYER_VERSION_ARN
+            .captures(arn)
+            .ok_or_else(resource_missing)?;
         if caps["region"] != state.partition.region || caps["account"] != state.partition.account_id
         {
             return Err(resource_missing());

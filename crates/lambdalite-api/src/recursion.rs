@@ -53,6 +53,22 @@ fn function(state: &AppState, raw: &str) -> ApiResult<String> {
     Ok(r.name)
 }
 
+/// A RecursiveLoop value, checked against the model's enum.
+fn check_value(value: Option<&str>) -> ApiResult<String> {
+    let problem = match value {
+        Some(v @ ("Allow" | "Terminate")) => return Ok(v.to_string()),
+        None => {
+            "Value null at 'recursiveLoop' failed to satisfy constraint: Member must not be null"
+                .to_string()
+        }
+        Some(v) => format!(
+            "Value '{v}' at 'recursiveLoop' failed to satisfy constraint: Member must \
+             satisfy enum value set: [Terminate, Allow]"
+        ),
+    };
+    Err(ApiError(LambdaError::Validation(vec![problem])))
+}
+
 async fn get_config(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
@@ -76,21 +92,7 @@ async fn put_config(
     )
     .await?;
     let input: RecursionInput = parse_json(&headers, &body)?;
-    let value = match input.recursive_loop.as_deref() {
-        None => {
-            return Err(ApiError(LambdaError::Validation(vec![
-                "Value null at 'recursiveLoop' failed to satisfy constraint: Member must not be null"
-                    .into(),
-            ])))
-        }
-        Some(v @ ("Allow" | "Terminate")) => v.to_string(),
-        Some(v) => {
-            return Err(ApiError(LambdaError::Validation(vec![format!(
-                "Value '{v}' at 'recursiveLoop' failed to satisfy constraint: Member must \
-                 satisfy enum value set: [Terminate, Allow]"
-            )])))
-        }
-    };
+    let value = check_value(input.recursive_loop.as_deref())?;
     let name = function(&state, &name)?;
     let st = state.clone();
     let record = blocking(move || {

@@ -26,9 +26,8 @@ pub const MAX_TAGS: usize = 50;
 /// The ARNs TagResource, UntagResource and ListTags take, as AWS quotes the
 /// pattern.
 const RESOURCE_PATTERN: &str = r"arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)";
-static RESOURCE_SHAPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!("^(?:{RESOURCE_PATTERN})$")).expect("a valid pattern")
-});
+static RESOURCE_SHAPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("^(?:{RESOURCE_PATTERN})$")).expect("a valid pattern"));
 /// The parts of a resource ARN that matched [`RESOURCE_PATTERN`].
 static RESOURCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^arn:[^:]*:lambda:(?P<region>[^:]+):(?P<account>\d{12}):(?P<kind>[a-z-]+):(?P<name>[^:]+)(?P<qualifier>:.+)?$")

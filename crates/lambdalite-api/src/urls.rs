@@ -594,9 +594,7 @@ async fn serve(
             tracing::warn!(error = %e, "function URL invocation failed");
             bad_gateway()
         }
-        Ok(r) if r.function_error.is_some() => {
-            bad_gateway()
-        }
+        Ok(r) if r.function_error.is_some() => bad_gateway(),
         Ok(r) => interpret(&r.payload),
     };
     if let Ok(v) = HeaderValue::from_str(&request_id) {

@@ -205,10 +205,8 @@ fn load(conn: &Connection) -> Result<Cache, StoreError> {
         conn,
         "SELECT function, qualifier, config FROM function_urls",
     )?;
-    let mut settings: BTreeMap<String, BTreeMap<String, String>> = load_keyed(
-        conn,
-        "SELECT function, name, value FROM function_settings",
-    )?;
+    let mut settings: BTreeMap<String, BTreeMap<String, String>> =
+        load_keyed(conn, "SELECT function, name, value FROM function_settings")?;
     for (name, (tags, last_version, reserved_concurrency)) in partial {
         let Some(l) = latest.remove(&name) else {
             continue;
