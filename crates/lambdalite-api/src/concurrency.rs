@@ -18,8 +18,11 @@ use crate::extract::{parse_json, read_body};
 use crate::functions::blocking;
 use crate::AppState;
 
-/// What stays unreserved at least, as AWS requires.
-const MIN_UNRESERVED: u32 = 100;
+/// What stays unreserved at least, as AWS requires (100, or the whole
+/// limit of an account with less).
+pub(crate) fn min_unreserved(limit: u32) -> u32 {
+    100.min(limit)
+}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -38,6 +41,27 @@ fn function(state: &AppState, raw: &str, shape: NameShape) -> ApiResult<String> 
     Ok(r.name)
 }
 
+/// The function PutFunctionConcurrency names: unqualified only, and a
+/// missing one is reported under its `$LATEST` ARN, as AWS does.
+fn put_target(state: &AppState, raw: &str) -> ApiResult<String> {
+    let r = parse_function_ref(raw, None, NameShape::Plain, &state.partition)?;
+    if r.qualifier.is_some() {
+        return Err(ApiError(LambdaError::InvalidParameterValue(
+            "This operation is permitted on Lambda functions only. Aliases and versions do not \
+             support this operation. Please specify either a function name or an unqualified \
+             function ARN."
+                .into(),
+        )));
+    }
+    if state.store.get(&r.name).is_none() {
+        return Err(state.not_found(&FunctionRef {
+            name: r.name,
+            qualifier: Some(lambdalite_model::LATEST.into()),
+        }));
+    }
+    Ok(r.name)
+}
+
 pub async fn put(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
@@ -51,7 +75,7 @@ pub async fn put(
     )
     .await?;
     let input: ConcurrencyInput = parse_json(&headers, &body)?;
-    let name = function(&state, &name, NameShape::Plain)?;
+    let name = put_target(&state, &name)?;
     let n = match input.reserved_concurrent_executions {
         None => {
             return Err(ApiError(LambdaError::Validation(vec![
@@ -79,10 +103,11 @@ pub async fn put(
             .filter_map(|f| f.reserved_concurrency)
             .map(u64::from)
             .sum();
+        let min = min_unreserved(limit);
         st.store.update(&fname, &mut |_| {
-            if others + u64::from(n) + u64::from(MIN_UNRESERVED) > u64::from(limit) {
-                return Err(LambdaError::InvalidParameterValue(format!(
-                    "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}]."
+            if others + u64::from(n) + u64::from(min) > u64::from(limit) {
+                return Err(LambdaError::ConcurrencyLimit(format!(
+                    "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{min}]."
                 )));
             }
             Ok(vec![Change::SetReservedConcurrency(Some(n))])

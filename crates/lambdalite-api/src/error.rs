@@ -50,7 +50,7 @@ fn wire(e: &LambdaError) -> (StatusCode, &'static str, &'static str) {
     use LambdaError as E;
     match e {
         E::Validation(_) => (StatusCode::BAD_REQUEST, "ValidationException", "message"),
-        E::InvalidParameterValue(_) => (
+        E::InvalidParameterValue(_) | E::ConcurrencyLimit(_) => (
             StatusCode::BAD_REQUEST,
             "InvalidParameterValueException",
             "message",
@@ -160,14 +160,17 @@ impl IntoResponse for ApiError {
                 .insert("x-amzn-ErrorType", HeaderValue::from_static(kind));
             return resp;
         }
-        body.insert(
-            "Type".into(),
-            json!(if status.is_server_error() {
-                "Service"
-            } else {
-                "User"
-            }),
-        );
+        // AWS's concurrency-limit refusals carry no `Type`.
+        if !matches!(&self.0, LambdaError::ConcurrencyLimit(_)) {
+            body.insert(
+                "Type".into(),
+                json!(if status.is_server_error() {
+                    "Service"
+                } else {
+                    "User"
+                }),
+            );
+        }
         body.insert(member.into(), json!(message));
         let mut retry_after = None;
         if let LambdaError::TooManyRequests {

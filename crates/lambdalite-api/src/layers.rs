@@ -76,24 +76,47 @@ fn find(state: &AppState, name: &str, version: u64) -> ApiResult<Arc<LayerVersio
 }
 
 fn parse_version(raw: &str) -> ApiResult<u64> {
-    raw.parse().map_err(|_| {
+    let n: i64 = raw.parse().map_err(|_| {
         ApiError(LambdaError::InvalidParameterValue(format!(
             "Invalid layer version number: '{raw}'"
         )))
-    })
+    })?;
+    if n < 1 {
+        return Err(ApiError(LambdaError::InvalidParameterValue(
+            "Layer Version Cannot be less than 1".into(),
+        )));
+    }
+    Ok(n as u64)
 }
+
+/// The LayerVersionArn pattern, as AWS quotes it.
+const LAYER_VERSION_ARN_PATTERN: &str = r"(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)";
+static LAYER_VERSION_ARN_SHAPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!("^(?:{LAYER_VERSION_ARN_PATTERN})$")).expect("pattern compiles")
+});
 
 /// Resolves the layer version ARNs of a function's configuration, in order.
 pub(crate) fn resolve_layers(state: &AppState, arns: &[String]) -> ApiResult<Vec<LayerRef>> {
+    // Layers live in the function's region.
+    let elsewhere = arns.iter().any(|arn| {
+        LAYER_VERSION_ARN
+            .captures(arn)
+            .is_some_and(|c| c["region"] != state.partition.region)
+    });
+    if elsewhere {
+        return Err(ApiError(LambdaError::InvalidParameterValue(format!(
+            "Layers are not in the same region as the function. Layers are expected to be in region {}.",
+            state.partition.region
+        ))));
+    }
+    // One version per layer (the same one twice counts as two).
     let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
     for arn in arns {
         if let Some(base) = arn.rsplit_once(':').map(|(b, _)| b) {
             if let Some(other) = seen.insert(base, arn) {
-                if other != arn {
-                    return Err(ApiError(LambdaError::InvalidParameterValue(format!(
-                        "Two different versions of the same layer are not allowed to be referenced in the same function. {other} and {arn} are versions of the same layer."
-                    ))));
-                }
+                return Err(ApiError(LambdaError::InvalidParameterValue(format!(
+                    "Two different versions of the same layer are not allowed to be referenced in the same function. {other} and {arn} are versions of the same layer."
+                ))));
             }
         }
     }
@@ -185,25 +208,27 @@ pub async fn publish(
                 .to_string(),
         );
     }
-    let runtimes = input.compatible_runtimes.clone().unwrap_or_default();
-    if runtimes.len() > 15 {
+    let runtimes = input.compatible_runtimes.clone();
+    let listed_runtimes = runtimes.clone().unwrap_or_default();
+    if listed_runtimes.len() > 15 {
         errors.push("Value at 'compatibleRuntimes' failed to satisfy constraint: Member must have length less than or equal to 15".into());
     }
-    for r in &runtimes {
+    for r in &listed_runtimes {
         if !runtime::ALL.contains(&r.as_str()) {
             errors.push(format!(
-                "Value '[{}]' at 'compatibleRuntimes' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [{}]]",
-                runtimes.join(", "),
+                "Value '[{}]' at 'compatibleRuntimes' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+                listed_runtimes.join(", "),
                 runtime::ALL.join(", ")
             ));
             break;
         }
     }
-    let archs = input.compatible_architectures.clone().unwrap_or_default();
-    if archs.len() > 2 || archs.iter().any(|a| a != "x86_64" && a != "arm64") {
+    let archs = input.compatible_architectures.clone();
+    let listed_archs = archs.clone().unwrap_or_default();
+    if listed_archs.len() > 2 || listed_archs.iter().any(|a| a != "x86_64" && a != "arm64") {
         errors.push(format!(
-            "Value '[{}]' at 'compatibleArchitectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]",
-            archs.join(", ")
+            "Value '[{}]' at 'compatibleArchitectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]",
+            listed_archs.join(", ")
         ));
     }
     if input
@@ -297,9 +322,9 @@ pub async fn get_version(
 
 fn matches(lv: &LayerVersion, q: &QueryParams) -> bool {
     q.get("CompatibleRuntime")
-        .is_none_or(|r| lv.compatible_runtimes.iter().any(|x| x == r))
+        .is_none_or(|r| lv.compatible_runtimes.iter().flatten().any(|x| x == r))
         && q.get("CompatibleArchitecture")
-            .is_none_or(|a| lv.compatible_architectures.iter().any(|x| x == a))
+            .is_none_or(|a| lv.compatible_architectures.iter().flatten().any(|x| x == a))
 }
 
 fn check_list_filters(q: &QueryParams) -> ApiResult<()> {
@@ -348,11 +373,15 @@ pub async fn list_layers(
     let q = QueryParams::parse(query.as_deref());
     if q.get("find") == Some("LayerVersion") {
         let arn = q.get("Arn").unwrap_or("");
-        let caps = LAYER_VERSION_ARN.captures(arn).ok_or_else(|| {
-            ApiError(LambdaError::Validation(vec![format!(
-                "Value '{arn}' at 'arn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{{2}}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{{1}}:\\d{{12}}:layer:[a-zA-Z0-9-_]+:[0-9]+"
-            )]))
-        })?;
+        if !LAYER_VERSION_ARN_SHAPE.is_match(arn) {
+            return Err(ApiError(LambdaError::Validation(vec![format!(
+                "Value '{arn}' at 'arn' failed to satisfy constraint: Member must satisfy regular expression pattern: {LAYER_VERSION_ARN_PATTERN}"
+            )])));
+        }
+        // AWS's own layers (`awslayer`) are not here.
+        let caps = LAYER_VERSION_ARN
+            .captures(arn)
+            .ok_or_else(resource_missing)?;
         if caps["region"] != state.partition.region || caps["account"] != state.partition.account_id
         {
             return Err(resource_missing());
@@ -567,7 +596,7 @@ pub async fn remove_permission(
                 .as_deref()
                 .is_some_and(|r| r != cur.policy_revision)
             {
-                return Err(LambdaError::stale_revision());
+                return Err(stale_policy_revision());
             }
             if !cur.statements.iter().any(|s| s["Sid"] == json!(sid)) {
                 return Err(LambdaError::ResourceNotFound(format!(

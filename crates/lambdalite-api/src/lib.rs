@@ -22,6 +22,7 @@ mod invoke;
 mod layers;
 mod policy;
 mod provisioned;
+mod recursion;
 mod stream;
 mod tags;
 mod urls;
@@ -72,8 +73,8 @@ pub fn start(state: &Arc<AppState>) {
                 .admission()
                 .set_reserved(&f.latest.name, Some(n));
         }
-        for (qualifier, c) in &f.provisioned {
-            provisioned::apply(state, &f, qualifier, c.requested);
+        for qualifier in f.provisioned.keys() {
+            provisioned::apply(state, &f, qualifier);
         }
     }
     tokio::spawn(state.async_runner.clone().run(state.clone()));
@@ -154,6 +155,7 @@ pub fn app(state: Arc<AppState>) -> Router {
                 .delete(urls::delete),
         )
         .route("/2021-10-31/functions/{name}/urls", get(urls::list))
+        .route(recursion::PATH, recursion::routes())
         .route(
             "/2019-09-30/functions/{name}/provisioned-concurrency",
             axum::routing::put(provisioned::put)

@@ -9,6 +9,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use lambdalite_model::alias::is_version_number;
 use lambdalite_model::arn::{parse_function_ref, NameShape};
 use lambdalite_model::event_config::ProvisionedConfig;
 use lambdalite_model::{limits, FunctionRef, LambdaError, LATEST};
@@ -34,20 +35,42 @@ fn not_found() -> ApiError {
     ))
 }
 
+/// Which operation a qualifier is checked for: `$LATEST` is refused in
+/// different words by Put and by Get/Delete.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Put,
+    GetOrDelete,
+}
+
 /// The function and qualifier of a request; the qualifier is required and
 /// must name a published version or an alias.
-fn target(state: &AppState, raw: &str, q: &QueryParams) -> ApiResult<FunctionRef> {
+fn target(state: &AppState, raw: &str, q: &QueryParams, op: Op) -> ApiResult<FunctionRef> {
     let r = parse_function_ref(raw, q.get("Qualifier"), NameShape::Plain, &state.partition)?;
     match r.qualifier.as_deref() {
         None => Err(ApiError(LambdaError::Validation(vec![
             "Value null at 'qualifier' failed to satisfy constraint: Member must not be null"
                 .into(),
         ]))),
-        Some(LATEST) => Err(ApiError(LambdaError::InvalidParameterValue(
+        Some(LATEST) if op == Op::Put => Err(ApiError(LambdaError::InvalidParameterValue(
             "Provisioned Concurrency Configs cannot be applied to unpublished function versions."
                 .into(),
         ))),
-        Some(_) => {
+        Some(LATEST) => Err(ApiError(LambdaError::InvalidParameterValue(
+            "The function resource provided must be an alias or a published version.".into(),
+        ))),
+        Some(ql) => {
+            if !is_version_number(ql) {
+                // An alias: AWS names the alias it can't find, whether or
+                // not the function exists.
+                let found = state
+                    .store
+                    .get(&r.name)
+                    .is_some_and(|rec| rec.aliases.contains_key(ql));
+                if !found {
+                    return Err(crate::policy::alias_not_found(state, &r.name, ql));
+                }
+            }
             state.lookup(&r)?;
             Ok(r)
         }
@@ -77,16 +100,95 @@ fn wire(state: &AppState, rec: &FunctionRecord, qualifier: &str, c: &Provisioned
     })
 }
 
-/// Starts (or resizes) the environments of a config, in the background.
-pub(crate) fn apply(state: &Arc<AppState>, rec: &FunctionRecord, qualifier: &str, count: u32) {
+/// Brings the environments of the version `qualifier` runs in line with
+/// every config on that version (a version's and its aliases' share the
+/// version's environments), in the background.
+pub(crate) fn apply(state: &Arc<AppState>, rec: &FunctionRecord, qualifier: &str) {
     let Some(version) = version_of(rec, qualifier) else {
         return;
     };
     let Some(config) = rec.version(&version).cloned() else {
         return;
     };
+    let count: u32 = rec
+        .provisioned
+        .iter()
+        .filter(|(q, _)| version_of(rec, q).as_deref() == Some(version.as_str()))
+        .map(|(_, c)| c.requested)
+        .sum();
     let invoker = state.invoker.clone();
     tokio::spawn(async move { invoker.provision(config, count).await });
+}
+
+/// Checks a request for `n` provisioned environments on `qualifier` of
+/// `rec` against the other configs of the function and the account.
+fn check_put(
+    state: &AppState,
+    others: &[Arc<FunctionRecord>],
+    rec: &FunctionRecord,
+    qualifier: &str,
+    n: u32,
+) -> Result<(), LambdaError> {
+    // An alias and the version it points to can't both be provisioned.
+    if let Some(alias) = rec.aliases.get(qualifier) {
+        if rec.provisioned.contains_key(&alias.function_version) {
+            return Err(LambdaError::ResourceConflict(
+                "Alias can't be used for Provisioned Concurrency configuration on an already \
+                 Provisioned version"
+                    .into(),
+            ));
+        }
+    } else if rec
+        .aliases
+        .values()
+        .any(|a| a.function_version == qualifier && rec.provisioned.contains_key(&a.name))
+    {
+        return Err(LambdaError::ResourceConflict(
+            "Version is pointed by a Provisioned Concurrency alias".into(),
+        ));
+    }
+    let this_function: u32 = rec
+        .provisioned
+        .iter()
+        .filter(|(q, _)| q.as_str() != qualifier)
+        .map(|(_, c)| c.requested)
+        .sum();
+    if let Some(reserved) = rec.reserved_concurrency {
+        if this_function + n > reserved {
+            return Err(LambdaError::InvalidParameterValue(format!(
+                "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function: {reserved}"
+            )));
+        }
+        return Ok(());
+    }
+    // Without reserved concurrency, provisioned environments come out of
+    // the account's unreserved concurrency.
+    let limit = u64::from(state.invoker.admission().limit());
+    let reserved: u64 = others
+        .iter()
+        .filter_map(|f| f.reserved_concurrency)
+        .map(u64::from)
+        .sum();
+    let unreserved = limit.saturating_sub(reserved);
+    let provisioned_elsewhere: u64 = others
+        .iter()
+        .filter(|f| f.reserved_concurrency.is_none())
+        .flat_map(|f| f.provisioned.values())
+        .map(|c| u64::from(c.requested))
+        .sum();
+    let n = u64::from(n);
+    if n > unreserved {
+        return Err(LambdaError::ConcurrencyLimit(format!(
+            "Specified ConcurrentExecutions for function is greater than account's unreserved concurrency [{unreserved}]."
+        )));
+    }
+    let min = u64::from(crate::concurrency::min_unreserved(limit as u32));
+    if provisioned_elsewhere + u64::from(this_function) + n + min > unreserved {
+        return Err(LambdaError::ConcurrencyLimit(format!(
+            "Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{min}]."
+        )));
+    }
+    Ok(())
 }
 
 pub async fn put(
@@ -104,7 +206,7 @@ pub async fn put(
     .await?;
     let input: ProvisionedInput = parse_json(&headers, &body)?;
     let q = QueryParams::parse(query.as_deref());
-    let r = target(&state, &name, &q)?;
+    let r = target(&state, &name, &q, Op::Put)?;
     let n = match input.provisioned_concurrent_executions {
         None => {
             return Err(ApiError(LambdaError::Validation(vec![
@@ -122,20 +224,14 @@ pub async fn put(
     let st = state.clone();
     let (f, ql) = (r.name.clone(), qualifier.clone());
     let record = blocking(move || {
+        let others: Vec<Arc<FunctionRecord>> = st
+            .store
+            .list()
+            .into_iter()
+            .filter(|o| o.latest.name != f)
+            .collect();
         Ok(st.store.update(&f, &mut |rec| {
-            if let Some(reserved) = rec.reserved_concurrency {
-                let others: u32 = rec
-                    .provisioned
-                    .iter()
-                    .filter(|(q, _)| **q != ql)
-                    .map(|(_, c)| c.requested)
-                    .sum();
-                if others + n > reserved {
-                    return Err(LambdaError::InvalidParameterValue(format!(
-                        "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function: {reserved}"
-                    )));
-                }
-            }
+            check_put(&st, &others, rec, &ql, n)?;
             Ok(vec![Change::PutProvisioned(
                 ql.clone(),
                 ProvisionedConfig {
@@ -146,7 +242,7 @@ pub async fn put(
         })?)
     })
     .await?;
-    apply(&state, &record, &qualifier, n);
+    apply(&state, &record, &qualifier);
     let c = record.provisioned.get(&qualifier).ok_or_else(|| {
         ApiError(LambdaError::internal(
             "provisioned config missing after put",
@@ -185,7 +281,7 @@ pub async fn get_or_list(
             max,
         ));
     }
-    let r = target(&state, &name, &q)?;
+    let r = target(&state, &name, &q, Op::GetOrDelete)?;
     let record = state
         .store
         .get(&r.name)
@@ -201,23 +297,30 @@ pub async fn delete(
     RawQuery(query): RawQuery,
 ) -> ApiResult<StatusCode> {
     let q = QueryParams::parse(query.as_deref());
-    let r = target(&state, &name, &q)?;
+    let r = target(&state, &name, &q, Op::GetOrDelete)?;
     let qualifier = r.qualifier.clone().unwrap_or_default();
     let record = state
         .store
         .get(&r.name)
         .ok_or_else(|| state.not_found(&r))?;
+    // Deleting a config that isn't there succeeds, as on AWS.
     if !record.provisioned.contains_key(&qualifier) {
-        return Err(not_found());
+        return Ok(StatusCode::NO_CONTENT);
     }
     let st = state.clone();
     let (f, ql) = (r.name.clone(), qualifier.clone());
+    let before = record.clone();
     let record = blocking(move || {
         Ok(st
             .store
             .update(&f, &mut |_| Ok(vec![Change::DeleteProvisioned(ql.clone())]))?)
     })
     .await?;
-    apply(&state, &record, &qualifier, 0);
+    // The version's environments follow what is left on it; `before` still
+    // knows which version the qualifier ran.
+    let version = version_of(&before, &qualifier);
+    if let Some(v) = version {
+        apply(&state, &record, &v);
+    }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -13,6 +13,11 @@ pub enum LambdaError {
     /// `InvalidParameterValueException` (400).
     #[error("{0}")]
     InvalidParameterValue(String),
+    /// `InvalidParameterValueException` (400) refusing concurrency the
+    /// account can't give (reserved or provisioned); AWS's body of this one
+    /// has no `Type`.
+    #[error("{0}")]
+    ConcurrencyLimit(String),
     /// `InvalidRequestContentException` (400): the body is not the JSON expected.
     #[error("{0}")]
     InvalidRequestContent(String),

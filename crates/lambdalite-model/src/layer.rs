@@ -14,8 +14,12 @@ pub struct LayerVersion {
     pub version: u64,
     pub description: String,
     pub created_date: String,
-    pub compatible_runtimes: Vec<String>,
-    pub compatible_architectures: Vec<String>,
+    /// As given at publishing; an empty list given is reported as such,
+    /// one not given not at all.
+    #[serde(default)]
+    pub compatible_runtimes: Option<Vec<String>>,
+    #[serde(default)]
+    pub compatible_architectures: Option<Vec<String>>,
     pub license_info: Option<String>,
     pub code: CodeRef,
     /// Permission statements (the policy), as JSON objects.
@@ -46,14 +50,11 @@ impl LayerVersion {
         m.insert("Version".into(), json!(self.version));
         m.insert("Description".into(), json!(self.description));
         m.insert("CreatedDate".into(), json!(self.created_date));
-        if !self.compatible_runtimes.is_empty() {
-            m.insert("CompatibleRuntimes".into(), json!(self.compatible_runtimes));
+        if let Some(r) = &self.compatible_runtimes {
+            m.insert("CompatibleRuntimes".into(), json!(r));
         }
-        if !self.compatible_architectures.is_empty() {
-            m.insert(
-                "CompatibleArchitectures".into(),
-                json!(self.compatible_architectures),
-            );
+        if let Some(a) = &self.compatible_architectures {
+            m.insert("CompatibleArchitectures".into(), json!(a));
         }
         if let Some(l) = &self.license_info {
             m.insert("LicenseInfo".into(), json!(l));

@@ -47,6 +47,9 @@ pub struct FunctionRecord {
     /// Resource-based policies by qualifier (`""` for the unqualified
     /// function, else a version or an alias).
     pub policies: BTreeMap<String, FunctionPolicy>,
+    /// Recursive loop detection (PutFunctionRecursionConfig), if set:
+    /// `Allow` or `Terminate`.
+    pub recursive_loop: Option<String>,
 }
 
 /// One resource-based policy: its statements as AWS shows them, and the
@@ -80,6 +83,7 @@ pub enum Change {
     PutVersion(FunctionConfig),
     DeleteVersion(u64),
     PutAlias(Alias),
+    /// Removes an alias and its provisioned concurrency config.
     DeleteAlias(String),
     SetTags(BTreeMap<String, String>),
     SetReservedConcurrency(Option<u32>),
@@ -91,6 +95,8 @@ pub enum Change {
     DeleteUrl(String),
     /// Sets (or, with no statements left, removes) a qualifier's policy.
     PutPolicy(String, FunctionPolicy),
+    /// Sets the function's recursive loop detection.
+    SetRecursiveLoop(String),
 }
 
 /// A layer and its versions.

@@ -60,6 +60,12 @@ CREATE TABLE IF NOT EXISTS function_urls (
     config    TEXT NOT NULL,
     PRIMARY KEY (function, qualifier)
 );
+CREATE TABLE IF NOT EXISTS function_settings (
+    function TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+    name     TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    PRIMARY KEY (function, name)
+);
 CREATE TABLE IF NOT EXISTS apis (
     id     TEXT PRIMARY KEY,
     config TEXT NOT NULL
@@ -95,6 +101,9 @@ pub struct SqliteStore {
     /// What the database holds, for reads without the database.
     cache: RwLock<Cache>,
 }
+
+/// The `function_settings` row of a function's recursive loop detection.
+const RECURSIVE_LOOP: &str = "recursive_loop";
 
 fn parse<T: serde::de::DeserializeOwned>(name: &str, json: &str) -> Result<T, StoreError> {
     serde_json::from_str(json).map_err(|source| StoreError::Corrupt {
@@ -201,6 +210,8 @@ fn load(conn: &Connection) -> Result<Cache, StoreError> {
         conn,
         "SELECT function, qualifier, config FROM function_urls",
     )?;
+    let mut settings: BTreeMap<String, BTreeMap<String, String>> =
+        load_keyed(conn, "SELECT function, name, value FROM function_settings")?;
     for (name, (tags, last_version, reserved_concurrency)) in partial {
         let Some(l) = latest.remove(&name) else {
             continue;
@@ -218,6 +229,9 @@ fn load(conn: &Connection) -> Result<Cache, StoreError> {
                 provisioned: provisioned.remove(&name).unwrap_or_default(),
                 urls: urls.remove(&name).unwrap_or_default(),
                 policies: policies.remove(&name).unwrap_or_default(),
+                recursive_loop: settings
+                    .get_mut(&name)
+                    .and_then(|s| s.remove(RECURSIVE_LOOP)),
             }),
         );
     }
@@ -363,7 +377,9 @@ fn apply(record: &FunctionRecord, changes: &[Change]) -> FunctionRecord {
                 next.aliases.insert(a.name.clone(), Arc::new(a.clone()));
             }
             Change::DeleteAlias(name) => {
+                // An alias's provisioned concurrency goes with it.
                 next.aliases.remove(name);
+                next.provisioned.remove(name);
             }
             Change::SetTags(t) => next.tags = t.clone(),
             Change::SetReservedConcurrency(r) => next.reserved_concurrency = *r,
@@ -385,6 +401,7 @@ fn apply(record: &FunctionRecord, changes: &[Change]) -> FunctionRecord {
             Change::DeleteUrl(q) => {
                 next.urls.remove(q);
             }
+            Change::SetRecursiveLoop(v) => next.recursive_loop = Some(v.clone()),
             Change::PutPolicy(q, p) => {
                 if p.statements.is_empty() {
                     next.policies.remove(q);
@@ -454,6 +471,7 @@ impl Store for SqliteStore {
             provisioned: BTreeMap::new(),
             urls: BTreeMap::new(),
             policies: BTreeMap::new(),
+            recursive_loop: None,
         });
         self.write().functions.insert(name, record.clone());
         Ok(record)
@@ -491,7 +509,10 @@ impl Store for SqliteStore {
                     &a.name,
                     to_json(a),
                 )?,
-                Change::DeleteAlias(alias) => delete_keyed(&tx, "aliases", "name", name, alias)?,
+                Change::DeleteAlias(alias) => {
+                    delete_keyed(&tx, "aliases", "name", name, alias)?;
+                    delete_keyed(&tx, "provisioned_configs", "qualifier", name, alias)?;
+                }
                 Change::SetTags(t) => {
                     tx.execute(
                         "UPDATE functions SET tags = ?2 WHERE name = ?1",
@@ -535,6 +556,14 @@ impl Store for SqliteStore {
                     to_json(c),
                 )?,
                 Change::DeleteUrl(q) => delete_keyed(&tx, "function_urls", "qualifier", name, q)?,
+                Change::SetRecursiveLoop(v) => put_keyed(
+                    &tx,
+                    "function_settings",
+                    ("name", "value"),
+                    name,
+                    RECURSIVE_LOOP,
+                    to_json(v),
+                )?,
                 Change::PutPolicy(q, p) if p.statements.is_empty() => {
                     delete_keyed(&tx, "function_policies", "qualifier", name, q)?
                 }
