@@ -342,15 +342,32 @@ impl AsyncRunner {
         }
         let message = result
             .and_then(|r| serde_json::from_slice::<Value>(&r.payload).ok())
-            .and_then(|v| v.get("errorMessage").and_then(Value::as_str).map(str::to_string))
+            .and_then(|v| {
+                v.get("errorMessage")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
             .unwrap_or_else(|| "The event could not be processed.".into());
         let attributes = vec![
-            ("RequestID".to_string(), "String".to_string(), event.id.clone()),
-            ("ErrorCode".to_string(), "Number".to_string(), "200".to_string()),
+            (
+                "RequestID".to_string(),
+                "String".to_string(),
+                event.id.clone(),
+            ),
+            (
+                "ErrorCode".to_string(),
+                "Number".to_string(),
+                "200".to_string(),
+            ),
             ("ErrorMessage".to_string(), "String".to_string(), message),
         ];
         let body = String::from_utf8_lossy(&event.payload).into_owned();
-        if let Err(e) = state.mappings.queues().send(&target, body, attributes).await {
+        if let Err(e) = state
+            .mappings
+            .queues()
+            .send(&target, body, attributes)
+            .await
+        {
             tracing::warn!(target = %target, error = %e, "cannot send a failed event to its dead-letter queue");
         }
     }
