@@ -134,7 +134,7 @@ def test_event_invoke_config_api(lam):
     with pytest.raises(ClientError) as e:
         lam.put_function_event_invoke_config(
             FunctionName=name,
-            DestinationConfig={"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:000000000000:dlq"}},
+            DestinationConfig={"OnFailure": {"Destination": "arn:aws:sns:us-east-1:000000000000:topic"}},
         )
     assert e.value.response["Error"]["Code"] == "InvalidParameterValueException"
     lam.delete_function_event_invoke_config(FunctionName=name)

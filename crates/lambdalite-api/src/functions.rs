@@ -484,7 +484,18 @@ pub async fn delete(
 
 pub async fn account_settings(State(state): AppStateRef) -> Json<Value> {
     let functions = state.store.list();
-    let total_code: u64 = functions.iter().map(|f| f.latest.code.size).sum();
+    // Every stored version's package counts, and every layer version's.
+    let function_code: u64 = functions
+        .iter()
+        .flat_map(|f| f.all_configs().map(|c| c.code.size).collect::<Vec<_>>())
+        .sum();
+    let layer_code: u64 = state
+        .store
+        .layers()
+        .iter()
+        .flat_map(|l| l.versions.values().map(|v| v.code.size).collect::<Vec<_>>())
+        .sum();
+    let total_code = function_code + layer_code;
     Json(json!({
         "AccountLimit": {
             "TotalCodeSize": limits::TOTAL_CODE_SIZE,

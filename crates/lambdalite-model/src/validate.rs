@@ -513,14 +513,15 @@ fn check_settings(
     if let Some(layers) = &s.layers {
         let bad = layers
             .iter()
-            .any(|l| l.is_empty() || l.chars().count() > 140 || !LAYER_ARN.0.is_match(l));
+            .any(|l| l.is_empty() || l.chars().count() > 2048 || !LAYER_ARN.0.is_match(l));
         if bad {
             errors.push(format!(
                 "Value '[{}]' at 'layers' failed to satisfy constraint: Member must satisfy \
-                 constraint: [Member must have length less than or equal to 140, Member must have \
-                 length greater than or equal to 1, Member must satisfy regular expression pattern: {}]",
+                 constraint: [Member must have length less than or equal to 2048, Member must have \
+                 length greater than or equal to 1, Member must satisfy regular expression pattern: {}, \
+                 Member must not be null]",
                 layers.join(", "),
-                LAYER_ARN.1
+                LAYER_ARN_SHOWN
             ));
         }
     }
@@ -639,6 +640,9 @@ fn check_architectures(errors: &mut Vec<String>, archs: &Option<Vec<String>>) ->
     Some(a.clone())
 }
 
+/// The layer ARN pattern as AWS's messages quote it (recorded).
+const LAYER_ARN_SHOWN: &str = r"(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)";
+
 fn check_tags(errors: &mut Vec<String>, tags: &BTreeMap<String, String>) {
     for (k, v) in tags {
         if k.is_empty() || k.chars().count() > 128 || !TAG.0.is_match(k) {
@@ -730,10 +734,9 @@ pub fn create_function(
             )));
         }
         if tags.len() > 50 {
-            return Err(LambdaError::InvalidParameterValue(format!(
-                "A function can have at most 50 tags; this request would leave it with {}.",
-                tags.len()
-            )));
+            return Err(LambdaError::InvalidParameterValue(
+                "Number of tags exceeds resource tag limit.".into(),
+            ));
         }
     }
     if input.package_type.as_deref() == Some("Image") {
