@@ -106,7 +106,7 @@ pub async fn put(
         let min = min_unreserved(limit);
         st.store.update(&fname, &mut |_| {
             if others + u64::from(n) + u64::from(min) > u64::from(limit) {
-                return Err(LambdaError::ConcurrencyLimit(format!(
+                return Err(LambdaError::InvalidParameterValueUntyped(format!(
                     "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{min}]."
                 )));
             }

@@ -50,7 +50,7 @@ fn wire(e: &LambdaError) -> (StatusCode, &'static str, &'static str) {
     use LambdaError as E;
     match e {
         E::Validation(_) => (StatusCode::BAD_REQUEST, "ValidationException", "message"),
-        E::InvalidParameterValue(_) | E::ConcurrencyLimit(_) => (
+        E::InvalidParameterValue(_) | E::InvalidParameterValueUntyped(_) => (
             StatusCode::BAD_REQUEST,
             "InvalidParameterValueException",
             "message",
@@ -161,7 +161,7 @@ impl IntoResponse for ApiError {
             return resp;
         }
         // AWS's concurrency-limit refusals carry no `Type`.
-        if !matches!(&self.0, LambdaError::ConcurrencyLimit(_)) {
+        if !matches!(&self.0, LambdaError::InvalidParameterValueUntyped(_)) {
             body.insert(
                 "Type".into(),
                 json!(if status.is_server_error() {

@@ -178,13 +178,13 @@ fn check_put(
         .sum();
     let n = u64::from(n);
     if n > unreserved {
-        return Err(LambdaError::ConcurrencyLimit(format!(
+        return Err(LambdaError::InvalidParameterValueUntyped(format!(
             "Specified ConcurrentExecutions for function is greater than account's unreserved concurrency [{unreserved}]."
         )));
     }
     let min = u64::from(crate::concurrency::min_unreserved(limit as u32));
     if provisioned_elsewhere + u64::from(this_function) + n + min > unreserved {
-        return Err(LambdaError::ConcurrencyLimit(format!(
+        return Err(LambdaError::InvalidParameterValueUntyped(format!(
             "Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [{min}]."
         )));
     }

@@ -143,7 +143,7 @@ pub fn check_routing(primary: &str, routing: &BTreeMap<String, f64>) -> Result<(
         return Ok(());
     }
     if primary == LATEST {
-        return Err(LambdaError::InvalidParameterValue(
+        return Err(LambdaError::InvalidParameterValueUntyped(
             "$LATEST is not supported for an alias pointing to more than 1 version".into(),
         ));
     }

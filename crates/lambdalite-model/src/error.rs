@@ -13,11 +13,11 @@ pub enum LambdaError {
     /// `InvalidParameterValueException` (400).
     #[error("{0}")]
     InvalidParameterValue(String),
-    /// `InvalidParameterValueException` (400) refusing concurrency the
-    /// account can't give (reserved or provisioned); AWS's body of this one
-    /// has no `Type`.
+    /// `InvalidParameterValueException` (400) whose AWS body has no
+    /// `Type`: concurrency the account can't give (reserved or
+    /// provisioned), `$LATEST` in a weighted alias.
     #[error("{0}")]
-    ConcurrencyLimit(String),
+    InvalidParameterValueUntyped(String),
     /// `InvalidRequestContentException` (400): the body is not the JSON expected.
     #[error("{0}")]
     InvalidRequestContent(String),
