@@ -660,10 +660,13 @@ async function loadHandler(taskRoot, fullName) {
     app = await loadModule(taskRoot, moduleRoot, moduleName);
   } catch (err) {
     if (err instanceof SyntaxError) throw new UserCodeSyntaxError(err);
-    if (err != null && (err.code === 'MODULE_NOT_FOUND' || err.code === 'ERR_MODULE_NOT_FOUND')) {
+    // As on AWS, only require()'s MODULE_NOT_FOUND becomes an
+    // ImportModuleError; an ES module's missing import stays an Error.
+    if (err != null && err.code === 'MODULE_NOT_FOUND') {
       addSdkHint(err);
       throw new ImportModuleError(err);
     }
+    if (err != null && err.code === 'ERR_MODULE_NOT_FOUND') addSdkHint(err);
     throw err;
   }
 
