@@ -327,7 +327,7 @@ def test_runtime_version_config_is_reported(lam):
     assert upd["RuntimeVersionConfig"]["RuntimeVersionArn"].startswith(prefix)
     assert upd["RuntimeVersionConfig"]["RuntimeVersionArn"] != first
     wait_updated(lam, name)
-    listed = [f for f in lam.list_functions()["Functions"] if f["FunctionName"] == name]
+    listed = [f for page in lam.get_paginator("list_functions").paginate() for f in page["Functions"] if f["FunctionName"] == name]
     assert "RuntimeVersionConfig" not in listed[0]
 
 
@@ -339,7 +339,7 @@ def test_snapstart_default_is_reported(lam):
     assert create(lam, name).get("SnapStart") == none
     wait_active(lam, name)
     assert lam.get_function_configuration(FunctionName=name).get("SnapStart") == none
-    listed = [f for f in lam.list_functions()["Functions"] if f["FunctionName"] == name]
+    listed = [f for page in lam.get_paginator("list_functions").paginate() for f in page["Functions"] if f["FunctionName"] == name]
     assert listed[0].get("SnapStart") == none
 
 
