@@ -106,11 +106,7 @@ fn check_filters(criteria: &Value) -> ApiResult<()> {
 }
 
 /// The checks and defaults shared by Create and Update.
-fn apply_settings(
-    m: &mut EventSourceMapping,
-    input: &MappingInput,
-    creating: bool,
-) -> ApiResult<()> {
+fn apply_settings(m: &mut EventSourceMapping, input: &MappingInput) -> ApiResult<()> {
     if let Some(b) = input.batch_size {
         if !(1..=10_000).contains(&b) {
             return Err(ApiError(LambdaError::InvalidParameterValue(format!(
@@ -176,7 +172,6 @@ fn apply_settings(
     if let Some(e) = input.enabled {
         m.enabled = e;
     }
-    let _ = creating;
     Ok(())
 }
 
@@ -281,7 +276,7 @@ pub async fn create(
         maximum_concurrency: None,
         tags: input.tags.clone().unwrap_or_default(),
     };
-    apply_settings(&mut m, &input, true)?;
+    apply_settings(&mut m, &input)?;
     let st = state.clone();
     let saved = blocking(move || Ok(st.store.put_mapping(m)?)).await?;
     run(&state, &saved);
@@ -322,7 +317,7 @@ pub async fn update(
     if let Some(raw) = &input.function_name {
         m.function_arn = function_arn(&state, raw)?.0;
     }
-    apply_settings(&mut m, &input, false)?;
+    apply_settings(&mut m, &input)?;
     m.last_modified = now_s();
     let st = state.clone();
     let saved = blocking(move || Ok(st.store.put_mapping(m)?)).await?;

@@ -15,8 +15,8 @@ const LONG_POLL_SECONDS: i64 = 20;
 /// five and scales out; a local machine gets no more than it asks for).
 const DEFAULT_POLLERS: usize = 5;
 
-/// How many pollers a mapping runs: one for a FIFO queue's order is kept
-/// by the queue (one batch in flight per group), so several are fine.
+/// How many pollers a mapping runs. A FIFO queue keeps its own order (one
+/// batch in flight per group), so several pollers are fine there too.
 pub(crate) fn pollers_for(spec: &MappingSpec) -> usize {
     spec.maximum_concurrency.map_or(DEFAULT_POLLERS, |n| {
         (n as usize).clamp(1, DEFAULT_POLLERS * 2)
@@ -61,7 +61,6 @@ impl Poller {
             self.fill(&mut batch).await;
             self.process(batch).await;
         }
-        let _ = &mut self.stop;
     }
 
     /// Sleeps, or returns true at once when the mapping stops.

@@ -228,6 +228,28 @@ fn batch_result(successful: Vec<Value>, failed: Vec<Value>) -> Value {
     Value::Object(m)
 }
 
+/// Runs `run` on each entry of a batch; the batch's result.
+async fn per_entry<'a, F, Fut>(entries: &'a [Value], mut run: F) -> Value
+where
+    F: FnMut(&'a Value) -> Fut,
+    Fut: std::future::Future<Output = Result<(), SqsError>>,
+{
+    let mut successful = Vec::new();
+    let mut failed = Vec::new();
+    for e in entries {
+        let id = string(e, "Id").unwrap_or("");
+        match run(e).await {
+            Ok(()) => successful.push(json!({ "Id": id })),
+            Err(err) => failed.push(failed_entry(id, &err)),
+        }
+    }
+    batch_result(successful, failed)
+}
+
+fn missing_receipt_handle() -> SqsError {
+    SqsError::MissingParameter("The request must contain the parameter ReceiptHandle.".into())
+}
+
 /// Most bytes a batch may send (bodies and attributes).
 const BATCH_MAX_BYTES: usize = 1_048_576;
 
@@ -440,22 +462,13 @@ pub async fn execute(
             let url = required(input, "QueueUrl")?;
             sqs.queue(url)?;
             let entries = batch_entries(input)?;
-            let mut successful = Vec::new();
-            let mut failed = Vec::new();
-            for e in &entries {
-                let id = string(e, "Id").unwrap_or("");
-                let r = match string(e, "ReceiptHandle") {
+            Ok(per_entry(&entries, |e| async move {
+                match string(e, "ReceiptHandle") {
                     Some(h) => sqs.delete_message(url, h).await,
-                    None => Err(SqsError::MissingParameter(
-                        "The request must contain the parameter ReceiptHandle.".into(),
-                    )),
-                };
-                match r {
-                    Ok(()) => successful.push(json!({ "Id": id })),
-                    Err(err) => failed.push(failed_entry(id, &err)),
+                    None => Err(missing_receipt_handle()),
                 }
-            }
-            Ok(batch_result(successful, failed))
+            })
+            .await)
         }
         "ChangeMessageVisibility" => {
             let timeout = int(input, "VisibilityTimeout")?.ok_or_else(|| {
@@ -475,23 +488,14 @@ pub async fn execute(
             let url = required(input, "QueueUrl")?;
             sqs.queue(url)?;
             let entries = batch_entries(input)?;
-            let mut successful = Vec::new();
-            let mut failed = Vec::new();
-            for e in &entries {
-                let id = string(e, "Id").unwrap_or("");
-                let r = match (string(e, "ReceiptHandle"), int(e, "VisibilityTimeout")) {
+            Ok(per_entry(&entries, |e| async move {
+                match (string(e, "ReceiptHandle"), int(e, "VisibilityTimeout")) {
                     (Some(h), Ok(Some(t))) => sqs.change_visibility(url, h, t).await,
                     (_, Err(err)) => Err(err),
-                    _ => Err(SqsError::MissingParameter(
-                        "The request must contain the parameter ReceiptHandle.".into(),
-                    )),
-                };
-                match r {
-                    Ok(()) => successful.push(json!({ "Id": id })),
-                    Err(err) => failed.push(failed_entry(id, &err)),
+                    _ => Err(missing_receipt_handle()),
                 }
-            }
-            Ok(batch_result(successful, failed))
+            })
+            .await)
         }
         "AddPermission"
         | "RemovePermission"

@@ -553,36 +553,46 @@ async fn async_figures(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
+    let delays = delays_since(server, "bench-async-probe", &accepted_at)?;
+    if delays.is_empty() {
+        bail!("no asynchronous invocation of the probe ran");
+    }
+    Ok((rate, stats(delays)))
+}
+
+/// How long after `since[id]` (µs since the epoch) a probe function logged
+/// `started ID MICROS` for each id, read from its log group.
+fn delays_since(
+    server: &Server,
+    function: &str,
+    since: &std::collections::HashMap<u32, i64>,
+) -> anyhow::Result<Vec<Duration>> {
     let group = server
         .dir
         .path()
         .join("logs")
-        .join("%2Faws%2Flambda%2Fbench-async-probe");
+        .join(format!("%2Faws%2Flambda%2F{function}"));
     let mut delays = Vec::new();
     for entry in std::fs::read_dir(&group)? {
         let text = std::fs::read_to_string(entry?.path())?;
         for line in text.lines() {
             let v: serde_json::Value = serde_json::from_str(line)?;
-            let msg = v["message"].as_str().unwrap_or("");
-            let mut parts = msg.split_whitespace();
+            let mut parts = v["message"].as_str().unwrap_or("").split_whitespace();
             if parts.next() != Some("started") {
                 continue;
             }
-            let (Some(id), Some(at)) = (parts.next(), parts.next()) else {
+            let (Some(Ok(id)), Some(Ok(at))) = (
+                parts.next().map(str::parse::<u32>),
+                parts.next().map(str::parse::<i64>),
+            ) else {
                 continue;
             };
-            let (Ok(id), Ok(at)) = (id.parse::<u32>(), at.parse::<i64>()) else {
-                continue;
-            };
-            if let Some(acc) = accepted_at.get(&id) {
-                delays.push(Duration::from_micros((at - acc).max(0) as u64));
+            if let Some(from) = since.get(&id) {
+                delays.push(Duration::from_micros((at - from).max(0) as u64));
             }
         }
     }
-    if delays.is_empty() {
-        bail!("no asynchronous invocation of the probe ran");
-    }
-    Ok((rate, stats(delays)))
+    Ok(delays)
 }
 
 /// One SQS call over the JSON 1.0 protocol, as current SDKs make it.
@@ -756,31 +766,7 @@ async fn sqs_figures(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let group = server
-        .dir
-        .path()
-        .join("logs")
-        .join("%2Faws%2Flambda%2Fbench-esm-probe");
-    let mut delays = Vec::new();
-    for entry in std::fs::read_dir(&group)? {
-        let text = std::fs::read_to_string(entry?.path())?;
-        for line in text.lines() {
-            let v: serde_json::Value = serde_json::from_str(line)?;
-            let mut parts = v["message"].as_str().unwrap_or("").split_whitespace();
-            if parts.next() != Some("started") {
-                continue;
-            }
-            let (Some(Ok(id)), Some(Ok(at))) = (
-                parts.next().map(str::parse::<u32>),
-                parts.next().map(str::parse::<i64>),
-            ) else {
-                continue;
-            };
-            if let Some(sent) = sent_at.get(&id) {
-                delays.push(Duration::from_micros((at - sent).max(0) as u64));
-            }
-        }
-    }
+    let delays = delays_since(server, "bench-esm-probe", &sent_at)?;
     if delays.is_empty() {
         bail!("no message reached the mapped function");
     }
