@@ -76,3 +76,20 @@ def test_provisioned_errors(lam):
     with pytest.raises(ClientError) as e:
         lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier="1", ProvisionedConcurrentExecutions=2)
     assert e.value.response["Error"]["Code"] == "InvalidParameterValueException"
+
+
+def test_deleting_an_alias_retires_its_provisioned_environments(lam):
+    name = published(lam)
+    lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier="live", ProvisionedConcurrentExecutions=1)
+    wait_ready(lam, name, "live")
+    assert lam.invoke(FunctionName=name, Qualifier="1")["Payload"].read() == b'"provisioned-concurrency"'
+    lam.delete_alias(FunctionName=name, Name="live")
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        if lam.invoke(FunctionName=name, Qualifier="1")["Payload"].read() == b'"on-demand"':
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("version 1 still runs the deleted alias's provisioned environment")
+    assert lam.list_provisioned_concurrency_configs(FunctionName=name)["ProvisionedConcurrencyConfigs"] == []

@@ -234,17 +234,27 @@ pub async fn delete(
         }));
     }
     let st = state.clone();
-    blocking(move || {
-        st.store.update(&function, &mut |rec| {
+    let (before, after) = blocking(move || {
+        let before = st.store.get(&function);
+        let after = st.store.update(&function, &mut |rec| {
             Ok(if rec.aliases.contains_key(&alias) {
                 vec![Change::DeleteAlias(alias.clone())]
             } else {
                 Vec::new()
             })
         })?;
-        Ok(())
+        Ok((before.map(|b| (b, alias)), after))
     })
     .await?;
+    // An alias's provisioned environments go with it: the version keeps
+    // only what its other configs ask for.
+    if let Some((before, alias)) = before {
+        if before.provisioned.contains_key(&alias) {
+            if let Some(a) = before.aliases.get(&alias) {
+                crate::provisioned::apply(&state, &after, &a.function_version);
+            }
+        }
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
