@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
-use lambdalite_events::{BoxFuture, MappingSpec, Outcome, Pattern};
+use lambdalite_events::{BoxFuture, DeliveryError, MappingSpec, Outcome, Pattern};
 use lambdalite_invoke::{InvokeError, InvokeRequest};
 use lambdalite_model::arn::{parse_function_ref, NameShape};
 use lambdalite_model::esm::{EventSourceMapping, MappingView};
@@ -433,6 +433,46 @@ impl lambdalite_events::Functions for ApiFunctions {
                 Err(InvokeError::Throttled(_)) => Outcome::NotRun("throttled".into()),
                 Err(e) => Outcome::NotRun(e.to_string()),
             }
+        })
+    }
+
+    fn invoke_async(
+        &self,
+        function_arn: &str,
+        payload: Bytes,
+        principal: &str,
+        source_arn: &str,
+    ) -> BoxFuture<'_, Result<(), DeliveryError>> {
+        let (arn, principal, source) = (
+            function_arn.to_string(),
+            principal.to_string(),
+            source_arn.to_string(),
+        );
+        Box::pin(async move {
+            let Some(state) = self.state.upgrade() else {
+                return Err(DeliveryError::retry("the API is shutting down"));
+            };
+            let r = parse_function_ref(&arn, None, NameShape::Namespaced, &state.partition)
+                .map_err(|e| DeliveryError::fatal(e.to_string()))?;
+            state
+                .version_to_run(&r)
+                .map_err(|e| DeliveryError::fatal(e.0.to_string()))?;
+            if !crate::policy::service_may_invoke(&state, &r, &principal, &source) {
+                return Err(DeliveryError::fatal(format!(
+                    "{principal} is not authorized to invoke {arn} for {source}"
+                )));
+            }
+            state
+                .async_runner
+                .accept(
+                    uuid::Uuid::new_v4().to_string(),
+                    r.name.clone(),
+                    r.qualifier.clone(),
+                    payload,
+                )
+                .await
+                .map(drop)
+                .map_err(|e| DeliveryError::retry(e.to_string()))
         })
     }
 }

@@ -518,6 +518,105 @@ fn allows(statement: &Value, caller: &Caller) -> bool {
     action_ok && principal_ok
 }
 
+/// Whether `statement` lets the AWS service `service` (a principal such as
+/// `sns.amazonaws.com`) invoke on behalf of `source_arn` of `account`:
+/// its principal names the service (or `*`), and each condition on the
+/// source ARN or account holds.
+fn allows_service(statement: &Value, service: &str, source_arn: &str, account: &str) -> bool {
+    if statement["Effect"] != "Allow" {
+        return false;
+    }
+    let one_or_many = |v: &Value| -> Vec<String> {
+        match v {
+            Value::String(s) => vec![s.clone()],
+            Value::Array(a) => a
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let action_ok = one_or_many(&statement["Action"])
+        .iter()
+        .any(|a| a == INVOKE || a == "lambda:*" || a == "*");
+    let principal_ok = match &statement["Principal"] {
+        Value::String(s) => s == "*",
+        Value::Object(o) => o
+            .get("Service")
+            .is_some_and(|s| one_or_many(s).iter().any(|p| p == service)),
+        _ => false,
+    };
+    if !(action_ok && principal_ok) {
+        return false;
+    }
+    let Some(conditions) = statement.get("Condition").and_then(Value::as_object) else {
+        return true;
+    };
+    conditions.iter().all(|(op, tests)| {
+        let Some(tests) = tests.as_object() else {
+            return false;
+        };
+        tests.iter().all(|(key, want)| {
+            let have = match key.to_ascii_lowercase().as_str() {
+                "aws:sourcearn" => source_arn,
+                "aws:sourceaccount" => account,
+                _ => return false,
+            };
+            let wants = one_or_many(want);
+            match op.as_str() {
+                "ArnLike" | "StringLike" => wants.iter().any(|w| glob(w, have)),
+                "ArnEquals" | "StringEquals" => wants.iter().any(|w| w == have),
+                _ => false,
+            }
+        })
+    })
+}
+
+/// IAM's `*` and `?` wildcards.
+fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// Whether the policy of the qualifier `r` names lets `service` invoke it
+/// for `source_arn`.
+pub(crate) fn service_may_invoke(
+    state: &AppState,
+    r: &FunctionRef,
+    service: &str,
+    source_arn: &str,
+) -> bool {
+    let key = match r.qualifier.as_deref() {
+        None | Some(LATEST) => "",
+        Some(q) => q,
+    };
+    let account = source_arn.split(':').nth(4).unwrap_or_default();
+    state.store.get(&r.name).is_some_and(|record| {
+        record.policies.get(key).is_some_and(|p| {
+            p.statements
+                .iter()
+                .any(|s| allows_service(s, service, source_arn, account))
+        })
+    })
+}
+
 fn denied(caller: &Caller, action: &str, resource: &str) -> LambdaError {
     LambdaError::AccessDenied(format!(
         "User: {} is not authorized to perform: {action} on resource: {resource} because no \
@@ -613,6 +712,49 @@ mod tests {
         let mut other_action = st(json!("*"));
         other_action["Action"] = json!("lambda:GetFunction");
         assert!(!allows(&other_action, &caller()));
+    }
+
+    #[test]
+    fn services_need_their_principal_and_conditions() {
+        let topic = "arn:aws:sns:us-east-1:000000000000:t";
+        let mut st = json!({"Sid": "s", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": INVOKE, "Resource": "r"});
+        assert!(allows_service(
+            &st,
+            "sns.amazonaws.com",
+            topic,
+            "000000000000"
+        ));
+        assert!(!allows_service(
+            &st,
+            "events.amazonaws.com",
+            topic,
+            "000000000000"
+        ));
+        st["Condition"] =
+            json!({"ArnLike": {"AWS:SourceArn": "arn:aws:sns:us-east-1:000000000000:*"}});
+        assert!(allows_service(
+            &st,
+            "sns.amazonaws.com",
+            topic,
+            "000000000000"
+        ));
+        st["Condition"] =
+            json!({"ArnLike": {"AWS:SourceArn": "arn:aws:sns:us-east-1:000000000000:other"}});
+        assert!(!allows_service(
+            &st,
+            "sns.amazonaws.com",
+            topic,
+            "000000000000"
+        ));
+        st["Condition"] = json!({"StringEquals": {"AWS:SourceAccount": "000000000000"}});
+        assert!(allows_service(
+            &st,
+            "sns.amazonaws.com",
+            topic,
+            "000000000000"
+        ));
+        assert!(glob("a*c?", "abbbcd"));
+        assert!(!glob("a*c?", "abbbc"));
     }
 
     #[test]

@@ -1,16 +1,19 @@
 //! The engine that turns events into invocations.
 //!
 //! Owns: event source mappings' pollers (SQS today), the one event-pattern
-//! matcher ([`pattern`]: FilterCriteria, and later SNS filter policies and
-//! EventBridge patterns), the event records functions receive, and what a
+//! matcher ([`pattern`]: FilterCriteria, SNS filter policies and
+//! EventBridge patterns), the event records functions receive, what a
 //! function's answer means for the messages it was given (deleted,
-//! returned, reported as batch item failures).
+//! returned, reported as batch item failures), and the push services'
+//! deliveries to functions, queues, HTTP endpoints and topics with their
+//! retries ([`deliver`]).
 //!
 //! Does not: store mappings or answer the Lambda API (lambdalite-api),
 //! keep queues (lambdalite-sqs), or run functions (lambdalite-invoke).
 //! It reaches them through two small traits, [`Functions`] and [`Queues`],
 //! which the binary wires.
 
+pub mod deliver;
 pub mod pattern;
 mod sqs;
 
@@ -21,6 +24,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
 
+pub use deliver::{Deliverer, Delivery, DeliveryError, Endpoint, RetryPolicy, Topics};
 pub use pattern::{Pattern, PatternError};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -39,6 +43,16 @@ pub enum Outcome {
 /// Runs functions (the Lambda API resolves names, qualifiers and aliases).
 pub trait Functions: Send + Sync {
     fn invoke(&self, function_arn: &str, payload: Bytes) -> BoxFuture<'_, Outcome>;
+    /// Accepts an asynchronous invocation on behalf of a service
+    /// (`principal`, e.g. `sns.amazonaws.com`, for `source_arn`), durably,
+    /// once the function's resource policy allows it.
+    fn invoke_async(
+        &self,
+        function_arn: &str,
+        payload: Bytes,
+        principal: &str,
+        source_arn: &str,
+    ) -> BoxFuture<'_, Result<(), DeliveryError>>;
 }
 
 /// A message as a queue hands it to a poller.
@@ -76,6 +90,18 @@ pub trait Queues: Send + Sync {
         body: String,
         attributes: Vec<(String, String, String)>,
     ) -> BoxFuture<'_, Result<(), String>>;
+    /// Sends a message to a FIFO queue, in `group` with `dedup_id`.
+    fn send_grouped(
+        &self,
+        queue_arn: &str,
+        body: String,
+        attributes: Vec<(String, String, String)>,
+        group: String,
+        dedup_id: String,
+    ) -> BoxFuture<'_, Result<(), String>> {
+        let _ = (group, dedup_id);
+        self.send(queue_arn, body, attributes)
+    }
     /// Whether the queue exists.
     fn exists(&self, queue_arn: &str) -> bool;
     /// Whether it is a FIFO queue.

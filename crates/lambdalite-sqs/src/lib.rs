@@ -213,25 +213,41 @@ impl lambdalite_events::Queues for Sqs {
     ) -> lambdalite_events::BoxFuture<'_, Result<(), String>> {
         let arn = queue_arn.to_string();
         Box::pin(async move {
-            let attributes = attributes
-                .into_iter()
-                .map(|(name, data_type, value)| {
-                    (
-                        name,
-                        message::AttributeValue {
-                            data_type,
-                            string_value: Some(value),
-                            binary_value: None,
-                        },
-                    )
-                })
-                .collect();
+            let attributes = string_attributes(attributes);
             Sqs::send(
                 self,
                 &arn,
                 SendInput {
                     body,
                     attributes,
+                    ..SendInput::default()
+                },
+            )
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
+        })
+    }
+
+    fn send_grouped(
+        &self,
+        queue_arn: &str,
+        body: String,
+        attributes: Vec<(String, String, String)>,
+        group: String,
+        dedup_id: String,
+    ) -> lambdalite_events::BoxFuture<'_, Result<(), String>> {
+        let arn = queue_arn.to_string();
+        Box::pin(async move {
+            let fifo = arn.ends_with(".fifo");
+            Sqs::send(
+                self,
+                &arn,
+                SendInput {
+                    body,
+                    attributes: string_attributes(attributes),
+                    group_id: fifo.then_some(group),
+                    dedup_id: fifo.then_some(dedup_id),
                     ..SendInput::default()
                 },
             )
@@ -249,4 +265,23 @@ impl lambdalite_events::Queues for Sqs {
         self.queue(queue_arn)
             .is_ok_and(|q| q.name.ends_with(".fifo"))
     }
+}
+
+/// Message attributes given as (name, data type, value); a `Binary` one's
+/// value is base64.
+fn string_attributes(attributes: Vec<(String, String, String)>) -> message::Attributes {
+    attributes
+        .into_iter()
+        .map(|(name, data_type, value)| {
+            let binary = data_type.starts_with("Binary");
+            (
+                name,
+                message::AttributeValue {
+                    data_type,
+                    string_value: (!binary).then_some(value.clone()),
+                    binary_value: binary.then_some(value),
+                },
+            )
+        })
+        .collect()
 }

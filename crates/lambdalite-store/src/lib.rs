@@ -7,6 +7,7 @@
 //! among them) never touch the database.
 
 mod code;
+pub mod docs;
 pub mod queue;
 mod sqlite;
 pub mod sqs;

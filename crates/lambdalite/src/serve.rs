@@ -315,10 +315,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         sqs_store,
         sqs_state,
     ));
-    let services = Arc::new(crate::services::Services {
-        auth: auth.clone(),
-        sqs: sqs.clone(),
-    });
+    let deliverer = lambdalite_events::Deliverer::new(sqs.clone());
     let state = Arc::new(AppState {
         store: Arc::new(store),
         code,
@@ -332,6 +329,31 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         mappings: lambdalite_events::Mappings::new(&args.region, sqs.clone()),
     });
     lambdalite_api::start(&state);
+    deliverer.set_functions(Arc::new(lambdalite_api::esm::ApiFunctions {
+        state: Arc::downgrade(&state),
+    }));
+    let (sns_store, sns_docs) = lambdalite_store::docs::DocStore::open(&layout.database(), "sns")
+        .context("opening the SNS tables")?;
+    let public = if addr.ip().is_unspecified() || addr.ip().is_loopback() {
+        format!("http://localhost:{}", addr.port())
+    } else {
+        format!("http://{addr}")
+    };
+    let sns = lambdalite_sns::Sns::new(
+        &args.account_id,
+        &args.region,
+        sns_store,
+        sns_docs,
+        deliverer.clone(),
+        layout.root.clone(),
+        public,
+    );
+    deliverer.set_topics(sns.clone());
+    let services = Arc::new(crate::services::Services {
+        auth: state.auth.clone(),
+        sqs: sqs.clone(),
+        sns,
+    });
     for path in &args.apis {
         let ids = lambdalite_api::gateway::import_path(&state, path)
             .await

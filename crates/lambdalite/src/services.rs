@@ -23,6 +23,7 @@ const BODY_MAX_BYTES: usize = 2 * 1024 * 1024 + 64 * 1024;
 pub struct Services {
     pub auth: Auth,
     pub sqs: Arc<lambdalite_sqs::Sqs>,
+    pub sns: Arc<lambdalite_sns::Sns>,
 }
 
 /// AWS's answer to a request whose signature fails, in the service's terms.
@@ -45,8 +46,14 @@ fn to_axum(resp: http::Response<bytes::Bytes>) -> Response {
     Response::from_parts(parts, Body::from(body))
 }
 
-fn error_response(protocol: Protocol, request_id: &str, e: &ServiceError) -> Response {
+fn error_response(
+    service: &str,
+    protocol: Protocol,
+    request_id: &str,
+    e: &ServiceError,
+) -> Response {
     to_axum(match protocol {
+        Protocol::Query if service == "sns" => query::error(lambdalite_sns::XMLNS, request_id, e),
         Protocol::Query => {
             query::error("http://queue.amazonaws.com/doc/2012-11-05/", request_id, e)
         }
@@ -68,11 +75,29 @@ pub async fn dispatch(State(services): State<Arc<Services>>, req: Request, next:
     let http_trigger = host.contains(".lambda-url.")
         || host.contains(".execute-api.")
         || parts.uri.path().starts_with("/_lambdalite/");
-    let target = if http_trigger { None } else { identify(&parts) };
+    if let Some(name) = parts.uri.path().strip_prefix("/_lambdalite/sns/") {
+        return sns_certificate(&services.sns, name).await;
+    }
+    // The URLs in SNS messages (confirm, unsubscribe) are followed unsigned.
+    let url_action = parts.method == http::Method::GET
+        && parts.uri.path() == "/"
+        && lambdalite_protocol::dispatch::signing_service(&parts).is_none()
+        && lambdalite_sns::is_url_action(parts.uri.query());
+    let target = if http_trigger {
+        None
+    } else if url_action {
+        Some(lambdalite_protocol::Target {
+            service: "sns",
+            operation: None,
+            protocol: Protocol::Query,
+        })
+    } else {
+        identify(&parts)
+    };
     let Some(target) = target else {
         return next.run(Request::from_parts(parts, body)).await;
     };
-    if target.service != "sqs" {
+    if target.service != "sqs" && target.service != "sns" {
         return next.run(Request::from_parts(parts, body)).await;
     }
     let request_id = uuid::Uuid::new_v4().to_string();
@@ -84,11 +109,11 @@ pub async fn dispatch(State(services): State<Arc<Services>>, req: Request, next:
                 format!("Request must be smaller than {BODY_MAX_BYTES} bytes"),
             )
             .with_status(StatusCode::PAYLOAD_TOO_LARGE);
-            return error_response(target.protocol, &request_id, &e);
+            return error_response(target.service, target.protocol, &request_id, &e);
         }
     };
     let from_functions = parts.extensions.get::<FromFunctions>().is_some();
-    if services.auth.enforced() || from_functions {
+    if !url_action && (services.auth.enforced() || from_functions) {
         match services
             .auth
             .verify_for(target.service, &parts, &body, chrono::Utc::now())
@@ -97,9 +122,16 @@ pub async fn dispatch(State(services): State<Arc<Services>>, req: Request, next:
             Ok(_) => {
                 let e = ServiceError::client("AccessDenied", "Access to the resource is denied.")
                     .with_status(StatusCode::FORBIDDEN);
-                return error_response(target.protocol, &request_id, &e);
+                return error_response(target.service, target.protocol, &request_id, &e);
             }
-            Err(e) => return error_response(target.protocol, &request_id, &auth_error(&e)),
+            Err(e) => {
+                return error_response(
+                    target.service,
+                    target.protocol,
+                    &request_id,
+                    &auth_error(&e),
+                )
+            }
         }
     }
     let host = parts
@@ -108,6 +140,19 @@ pub async fn dispatch(State(services): State<Arc<Services>>, req: Request, next:
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
     let base = format!("http://{host}");
+    if target.service == "sns" {
+        let resp = lambdalite_sns::handle(
+            &services.sns,
+            lambdalite_sns::SnsRequest {
+                base: &base,
+                url_query: parts.uri.query(),
+                body: &body,
+                request_id: &request_id,
+            },
+        )
+        .await;
+        return to_axum(resp);
+    }
     let resp = lambdalite_sqs::handle(
         &services.sqs,
         lambdalite_sqs::SqsRequest {
@@ -130,4 +175,17 @@ pub async fn dispatch(State(services): State<Arc<Services>>, req: Request, next:
         resp.headers_mut().entry("x-amzn-RequestId").or_insert(v);
     }
     resp.into_response()
+}
+
+/// The certificate SNS messages are signed with, at their SigningCertURL.
+async fn sns_certificate(sns: &lambdalite_sns::Sns, name: &str) -> Response {
+    match sns.signer().await {
+        Ok(signer) if signer.cert_name == name => (
+            [(http::header::CONTENT_TYPE, "application/x-x509-ca-cert")],
+            signer.cert_pem.clone(),
+        )
+            .into_response(),
+        Ok(_) => StatusCode::NOT_FOUND.into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
 }
