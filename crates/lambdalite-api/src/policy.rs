@@ -480,6 +480,18 @@ pub async fn remove_permission(
 }
 
 /// Whether one statement lets `caller` invoke.
+/// A policy field that holds one string or a list of them.
+fn one_or_many(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn allows(statement: &Value, caller: &Caller) -> bool {
     if statement["Effect"] != "Allow" {
         return false;
@@ -492,16 +504,6 @@ fn allows(statement: &Value, caller: &Caller) -> bool {
     {
         return false;
     }
-    let one_or_many = |v: &Value| -> Vec<String> {
-        match v {
-            Value::String(s) => vec![s.clone()],
-            Value::Array(a) => a
-                .iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
     let action_ok = one_or_many(&statement["Action"])
         .iter()
         .any(|a| a == INVOKE || a == "lambda:*" || a == "*");
@@ -526,16 +528,6 @@ fn allows_service(statement: &Value, service: &str, source_arn: &str, account: &
     if statement["Effect"] != "Allow" {
         return false;
     }
-    let one_or_many = |v: &Value| -> Vec<String> {
-        match v {
-            Value::String(s) => vec![s.clone()],
-            Value::Array(a) => a
-                .iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
     let action_ok = one_or_many(&statement["Action"])
         .iter()
         .any(|a| a == INVOKE || a == "lambda:*" || a == "*");
