@@ -453,14 +453,15 @@ impl lambdalite_events::Functions for ApiFunctions {
                 return Err(DeliveryError::retry("the API is shutting down"));
             };
             let r = parse_function_ref(&arn, None, NameShape::Namespaced, &state.partition)
-                .map_err(|e| DeliveryError::fatal(e.to_string()))?;
+                .map_err(|e| DeliveryError::fatal(e.to_string()).of_kind("RESOURCE_NOT_FOUND"))?;
             state
                 .version_to_run(&r)
-                .map_err(|e| DeliveryError::fatal(e.0.to_string()))?;
+                .map_err(|e| DeliveryError::fatal(e.0.to_string()).of_kind("RESOURCE_NOT_FOUND"))?;
             if !crate::policy::service_may_invoke(&state, &r, &principal, &source) {
                 return Err(DeliveryError::fatal(format!(
                     "{principal} is not authorized to invoke {arn} for {source}"
-                )));
+                ))
+                .of_kind("NO_PERMISSIONS"));
             }
             state
                 .async_runner

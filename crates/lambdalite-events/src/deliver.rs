@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::{BoxFuture, Functions, Queues};
 
 /// Where a delivery goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Endpoint {
     /// A function ARN, perhaps qualified: an asynchronous invoke.
     Function(String),
@@ -48,6 +48,9 @@ pub struct DeliveryError {
     /// client errors (no such function, no permission) are not retried.
     pub retryable: bool,
     pub reason: String,
+    /// What kind of failure, in the words EventBridge's dead letters use
+    /// (`NO_PERMISSIONS`, `RESOURCE_NOT_FOUND`, ...), when known.
+    pub kind: Option<&'static str>,
 }
 
 impl DeliveryError {
@@ -55,6 +58,7 @@ impl DeliveryError {
         DeliveryError {
             retryable: true,
             reason: reason.into(),
+            kind: None,
         }
     }
 
@@ -62,7 +66,23 @@ impl DeliveryError {
         DeliveryError {
             retryable: false,
             reason: reason.into(),
+            kind: None,
         }
+    }
+
+    /// The same failure, of kind `kind`.
+    pub fn of_kind(mut self, kind: &'static str) -> DeliveryError {
+        self.kind = Some(kind);
+        self
+    }
+
+    /// The failure's kind, as dead letters report it.
+    pub fn code(&self) -> &'static str {
+        self.kind.unwrap_or(if self.retryable {
+            "THROTTLING"
+        } else {
+            "SDK_CLIENT_ERROR"
+        })
     }
 }
 
@@ -161,7 +181,8 @@ impl Deliverer {
             }
             Some(Endpoint::Queue(arn)) => {
                 if !self.queues.exists(arn) {
-                    return Err(DeliveryError::fatal(format!("queue {arn} does not exist")));
+                    return Err(DeliveryError::fatal(format!("queue {arn} does not exist"))
+                        .of_kind("RESOURCE_NOT_FOUND"));
                 }
                 let sent = match &d.group {
                     Some((group, dedup)) => {

@@ -6,7 +6,9 @@
 //! function's answer means for the messages it was given (deleted,
 //! returned, reported as batch item failures), and the push services'
 //! deliveries to functions, queues, HTTP endpoints and topics with their
-//! retries ([`deliver`]).
+//! retries ([`deliver`]), kept durably until they land ([`outbox`]); and
+//! the clock of scheduled events: schedule expressions, their fire times
+//! and the loop that fires them ([`schedule`]).
 //!
 //! Does not: store mappings or answer the Lambda API (lambdalite-api),
 //! keep queues (lambdalite-sqs), or run functions (lambdalite-invoke).
@@ -14,7 +16,9 @@
 //! which the binary wires.
 
 pub mod deliver;
+pub mod outbox;
 pub mod pattern;
+pub mod schedule;
 mod sqs;
 
 use std::collections::{BTreeMap, HashMap};
