@@ -349,10 +349,22 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         public,
     );
     deliverer.set_topics(sns.clone());
+    let (events_store, events_docs) =
+        lambdalite_store::docs::DocStore::open(&layout.database(), "events")
+            .context("opening the EventBridge tables")?;
+    let events = lambdalite_eventbridge::EventBridge::new(
+        &args.account_id,
+        &args.region,
+        events_store,
+        events_docs,
+        deliverer.clone(),
+        Arc::new(lambdalite_events::schedule::SystemClock),
+    );
     let services = Arc::new(crate::services::Services {
         auth: state.auth.clone(),
         sqs: sqs.clone(),
         sns,
+        events,
     });
     for path in &args.apis {
         let ids = lambdalite_api::gateway::import_path(&state, path)

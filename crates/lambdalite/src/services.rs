@@ -24,6 +24,7 @@ pub struct Services {
     pub auth: Auth,
     pub sqs: Arc<lambdalite_sqs::Sqs>,
     pub sns: Arc<lambdalite_sns::Sns>,
+    pub events: Arc<lambdalite_eventbridge::EventBridge>,
 }
 
 /// AWS's answer to a request whose signature fails, in the service's terms.
@@ -57,6 +58,13 @@ fn error_response(
         Protocol::Query => {
             query::error("http://queue.amazonaws.com/doc/2012-11-05/", request_id, e)
         }
+        Protocol::Json11 if service == "events" => json::error(
+            protocol,
+            lambdalite_eventbridge::NAMESPACE,
+            false,
+            request_id,
+            e,
+        ),
         Protocol::Json10 | Protocol::Json11 => {
             json::error(protocol, "com.amazonaws.sqs", true, request_id, e)
         }
@@ -97,7 +105,7 @@ pub async fn dispatch(State(services): State<Arc<Services>>, req: Request, next:
     let Some(target) = target else {
         return next.run(Request::from_parts(parts, body)).await;
     };
-    if target.service != "sqs" && target.service != "sns" {
+    if !matches!(target.service, "sqs" | "sns" | "events") {
         return next.run(Request::from_parts(parts, body)).await;
     }
     let request_id = uuid::Uuid::new_v4().to_string();
@@ -140,6 +148,16 @@ pub async fn dispatch(State(services): State<Arc<Services>>, req: Request, next:
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
     let base = format!("http://{host}");
+    if target.service == "events" {
+        let resp = lambdalite_eventbridge::handle(
+            &services.events,
+            target.operation.as_deref().unwrap_or_default(),
+            &body,
+            &request_id,
+        )
+        .await;
+        return to_axum(resp);
+    }
     if target.service == "sns" {
         let resp = lambdalite_sns::handle(
             &services.sns,
