@@ -457,7 +457,11 @@ impl lambdalite_events::Functions for ApiFunctions {
             state
                 .version_to_run(&r)
                 .map_err(|e| DeliveryError::fatal(e.0.to_string()).of_kind("RESOURCE_NOT_FOUND"))?;
-            if !crate::policy::service_may_invoke(&state, &r, &principal, &source) {
+            // No principal: a service calling with its execution role
+            // (Scheduler), which the function's policy does not govern.
+            if !principal.is_empty()
+                && !crate::policy::service_may_invoke(&state, &r, &principal, &source)
+            {
                 return Err(DeliveryError::fatal(format!(
                     "{principal} is not authorized to invoke {arn} for {source}"
                 ))

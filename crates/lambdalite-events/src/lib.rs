@@ -49,7 +49,9 @@ pub trait Functions: Send + Sync {
     fn invoke(&self, function_arn: &str, payload: Bytes) -> BoxFuture<'_, Outcome>;
     /// Accepts an asynchronous invocation on behalf of a service
     /// (`principal`, e.g. `sns.amazonaws.com`, for `source_arn`), durably,
-    /// once the function's resource policy allows it.
+    /// once the function's resource policy allows it. An empty
+    /// `principal` is a service invoking with the role it was given
+    /// (Scheduler): no resource policy is consulted.
     fn invoke_async(
         &self,
         function_arn: &str,

@@ -19,6 +19,8 @@ pub enum Protocol {
     Json11,
     /// The query protocol: a form in, XML out.
     Query,
+    /// restJson1: the operation in the method and path (Scheduler).
+    RestJson,
 }
 
 impl Protocol {
@@ -28,6 +30,7 @@ impl Protocol {
             Protocol::Json10 => "application/x-amz-json-1.0",
             Protocol::Json11 => "application/x-amz-json-1.1",
             Protocol::Query => "text/xml",
+            Protocol::RestJson => "application/json",
         }
     }
 }

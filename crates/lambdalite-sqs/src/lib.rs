@@ -67,7 +67,7 @@ pub async fn handle(sqs: &Sqs, req: SqsRequest<'_>) -> Response<Bytes> {
         query: protocol == Protocol::Query,
     };
     match protocol {
-        Protocol::Json10 | Protocol::Json11 => {
+        Protocol::Json10 | Protocol::Json11 | Protocol::RestJson => {
             let op = operation.unwrap_or("");
             let input: serde_json::Value = if body.is_empty() {
                 serde_json::json!({})

@@ -360,11 +360,23 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         deliverer.clone(),
         Arc::new(lambdalite_events::schedule::SystemClock),
     );
+    let (scheduler_store, scheduler_docs) =
+        lambdalite_store::docs::DocStore::open(&layout.database(), "scheduler")
+            .context("opening the Scheduler tables")?;
+    let scheduler = lambdalite_scheduler::Scheduler::new(
+        &args.account_id,
+        &args.region,
+        scheduler_store,
+        scheduler_docs,
+        deliverer.clone(),
+        Arc::new(lambdalite_events::schedule::SystemClock),
+    );
     let services = Arc::new(crate::services::Services {
         auth: state.auth.clone(),
         sqs: sqs.clone(),
         sns,
         events,
+        scheduler,
     });
     for path in &args.apis {
         let ids = lambdalite_api::gateway::import_path(&state, path)

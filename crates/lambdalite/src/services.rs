@@ -25,6 +25,7 @@ pub struct Services {
     pub sqs: Arc<lambdalite_sqs::Sqs>,
     pub sns: Arc<lambdalite_sns::Sns>,
     pub events: Arc<lambdalite_eventbridge::EventBridge>,
+    pub scheduler: Arc<lambdalite_scheduler::Scheduler>,
 }
 
 /// AWS's answer to a request whose signature fails, in the service's terms.
@@ -54,6 +55,7 @@ fn error_response(
     e: &ServiceError,
 ) -> Response {
     to_axum(match protocol {
+        Protocol::RestJson => lambdalite_scheduler::refused(request_id, e),
         Protocol::Query if service == "sns" => query::error(lambdalite_sns::XMLNS, request_id, e),
         Protocol::Query => {
             query::error("http://queue.amazonaws.com/doc/2012-11-05/", request_id, e)
@@ -91,8 +93,18 @@ pub async fn dispatch(State(services): State<Arc<Services>>, req: Request, next:
         && parts.uri.path() == "/"
         && lambdalite_protocol::dispatch::signing_service(&parts).is_none()
         && lambdalite_sns::is_url_action(parts.uri.query());
+    let scheduler = !http_trigger
+        && lambdalite_scheduler::is_scheduler_path(parts.uri.path())
+        && lambdalite_protocol::dispatch::signing_service(&parts)
+            .is_none_or(|s| s == "scheduler");
     let target = if http_trigger {
         None
+    } else if scheduler {
+        Some(lambdalite_protocol::Target {
+            service: "scheduler",
+            operation: None,
+            protocol: Protocol::RestJson,
+        })
     } else if url_action {
         Some(lambdalite_protocol::Target {
             service: "sns",
@@ -105,7 +117,7 @@ pub async fn dispatch(State(services): State<Arc<Services>>, req: Request, next:
     let Some(target) = target else {
         return next.run(Request::from_parts(parts, body)).await;
     };
-    if !matches!(target.service, "sqs" | "sns" | "events") {
+    if !matches!(target.service, "sqs" | "sns" | "events" | "scheduler") {
         return next.run(Request::from_parts(parts, body)).await;
     }
     let request_id = uuid::Uuid::new_v4().to_string();
@@ -148,6 +160,20 @@ pub async fn dispatch(State(services): State<Arc<Services>>, req: Request, next:
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
     let base = format!("http://{host}");
+    if target.service == "scheduler" {
+        let resp = lambdalite_scheduler::handle(
+            &services.scheduler,
+            lambdalite_scheduler::SchedulerRequest {
+                method: &parts.method,
+                path: parts.uri.path(),
+                query: parts.uri.query(),
+                body: &body,
+                request_id: &request_id,
+            },
+        )
+        .await;
+        return to_axum(resp);
+    }
     if target.service == "events" {
         let resp = lambdalite_eventbridge::handle(
             &services.events,
