@@ -777,6 +777,196 @@ async fn sqs_figures(
     })
 }
 
+/// One SNS call over the query protocol, as the SDKs make it.
+async fn sns_call(
+    http: &reqwest::Client,
+    base: &str,
+    params: &[(&str, &str)],
+) -> anyhow::Result<String> {
+    let form: String = params
+        .iter()
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let r = http
+        .post(format!("{base}/"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header(
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sns/aws4_request, SignedHeaders=host, Signature=0",
+        )
+        .body(form)
+        .send()
+        .await?;
+    let status = r.status();
+    let text = r.text().await?;
+    if !status.is_success() {
+        bail!("SNS {:?} failed: {status} {text}", params.first());
+    }
+    Ok(text)
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// What the SNS rows report.
+struct SnsFigures {
+    /// From Publish's answer to the start of the subscribed function.
+    to_function: Stats,
+    /// Publishes answered per second to a topic with 10 subscribed
+    /// functions, concurrency 16.
+    fanout_publish_rate: f64,
+    /// Deliveries (function starts) per second over the same burst.
+    fanout_delivery_rate: f64,
+}
+
+/// A python function subscribed to `topic`, printing `started ID MICROS`
+/// for each message.
+async fn subscribed_probe(
+    http: &reqwest::Client,
+    base: &str,
+    name: &str,
+    topic_arn: &str,
+) -> anyhow::Result<()> {
+    let probe = zip_of(&[(
+        "app.py",
+        b"import time\ndef handler(event, context):\n    now = int(time.time() * 1e6)\n    for r in event['Records']:\n        print('started', r['Sns']['Message'], now)\n",
+        0o644,
+    )])?;
+    create(http, base, name, "python3.11", "app.handler", &probe).await?;
+    let r = http
+        .post(format!("{base}/2015-03-31/functions/{name}/policy"))
+        .json(&serde_json::json!({
+            "StatementId": "sns",
+            "Action": "lambda:InvokeFunction",
+            "Principal": "sns.amazonaws.com",
+            "SourceArn": topic_arn,
+        }))
+        .send()
+        .await?;
+    if !r.status().is_success() {
+        bail!("allowing SNS to invoke {name}: {}", r.text().await?);
+    }
+    let endpoint = format!("arn:aws:lambda:us-east-1:000000000000:function:{name}");
+    sns_call(
+        http,
+        base,
+        &[
+            ("Action", "Subscribe"),
+            ("TopicArn", topic_arn),
+            ("Protocol", "lambda"),
+            ("Endpoint", &endpoint),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn sns_figures(http: &Arc<reqwest::Client>, server: &Server) -> anyhow::Result<SnsFigures> {
+    let base = server.base.clone();
+    let topic = "arn:aws:sns:us-east-1:000000000000:bench-topic";
+    sns_call(http, &base, &[("Action", "CreateTopic"), ("Name", "bench-topic")]).await?;
+    subscribed_probe(http, &base, "bench-sns-probe", topic).await?;
+    // A first message warms the function.
+    sns_call(
+        http,
+        &base,
+        &[("Action", "Publish"), ("TopicArn", topic), ("Message", "warm")],
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut published_at = std::collections::HashMap::new();
+    for i in 0..100u32 {
+        let id = i.to_string();
+        sns_call(
+            http,
+            &base,
+            &[("Action", "Publish"), ("TopicArn", topic), ("Message", &id)],
+        )
+        .await?;
+        published_at.insert(i, chrono::Utc::now().timestamp_micros());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let delays = delays_since(server, "bench-sns-probe", &published_at)?;
+    if delays.is_empty() {
+        bail!("no message reached the subscribed function");
+    }
+
+    // Fan-out: one topic, ten functions.
+    let fan = "arn:aws:sns:us-east-1:000000000000:bench-fanout";
+    sns_call(http, &base, &[("Action", "CreateTopic"), ("Name", "bench-fanout")]).await?;
+    let names: Vec<String> = (0..10).map(|i| format!("bench-fan-{i}")).collect();
+    for n in &names {
+        subscribed_probe(http, &base, n, fan).await?;
+    }
+    sns_call(
+        http,
+        &base,
+        &[("Action", "Publish"), ("TopicArn", fan), ("Message", "100000")],
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    const MESSAGES: u32 = 300;
+    let next = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let started = Instant::now();
+    let started_us = chrono::Utc::now().timestamp_micros();
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let (http, base, next) = (http.clone(), base.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= MESSAGES {
+                    break;
+                }
+                let id = i.to_string();
+                sns_call(
+                    &http,
+                    &base,
+                    &[("Action", "Publish"), ("TopicArn", fan), ("Message", &id)],
+                )
+                .await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let fanout_publish_rate = MESSAGES as f64 / started.elapsed().as_secs_f64();
+    let since: std::collections::HashMap<u32, i64> =
+        (0..MESSAGES).map(|i| (i, started_us)).collect();
+    let want = (MESSAGES as usize) * names.len();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut last = Vec::new();
+    while Instant::now() < deadline {
+        last.clear();
+        for n in &names {
+            last.extend(delays_since(server, n, &since)?);
+        }
+        if last.len() >= want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let span = last.iter().max().copied().unwrap_or_default();
+    let fanout_delivery_rate = last.len() as f64 / span.as_secs_f64().max(1e-3);
+    Ok(SnsFigures {
+        to_function: stats(delays),
+        fanout_publish_rate,
+        fanout_delivery_rate,
+    })
+}
+
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -1003,6 +1193,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     let sandbox_alone = sandbox_starts(args.cold * 2).await;
     let (accept_rate, accept_delay) = async_figures(&http, &server, args.seconds).await?;
     let sqs = sqs_figures(&http, &server, args.seconds).await?;
+    let sns = sns_figures(&http, &server).await?;
     let py_bare = bare_start(&args.python, &["-c", "pass"], args.cold);
     let node_bare = bare_start(&args.node, &["-e", "0"], args.cold);
 
@@ -1090,6 +1281,11 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         fmt_us(sqs.to_function.p99)
     );
     println!(
+        "| SNS publish to start of the subscribed function (warm python3.11) | {} | {} |",
+        fmt_us(sns.to_function.p50),
+        fmt_us(sns.to_function.p99)
+    );
+    println!(
         "\nThroughput, provided (Rust echo), concurrency 32: {throughput:.0} invokes/s over {} s",
         args.seconds
     );
@@ -1114,6 +1310,10 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     println!(
         "SQS ReceiveMessage (10) + DeleteMessageBatch, concurrency 32: {:.0} messages/s",
         sqs.consume_rate
+    );
+    println!(
+        "SNS fan-out, 1 topic → 10 python3.11 functions, concurrency 16: {:.0} publishes/s answered, {:.0} deliveries/s to function start",
+        sns.fanout_publish_rate, sns.fanout_delivery_rate
     );
     Ok(())
 }
