@@ -43,7 +43,10 @@ pub async fn handle(
         match serde_json::from_slice(body) {
             Ok(v @ Value::Object(_)) => v,
             _ => {
-                let e = ServiceError::client("SerializationException", "Start of structure or map found where not expected.");
+                let e = ServiceError::client(
+                    "SerializationException",
+                    "Start of structure or map found where not expected.",
+                );
                 return json::error(Protocol::Json11, NAMESPACE, false, request_id, &e);
             }
         }

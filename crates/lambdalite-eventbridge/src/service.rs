@@ -186,7 +186,10 @@ impl EventBridge {
 
     pub fn rule_arn(&self, bus: &str, name: &str) -> String {
         if bus == DEFAULT_BUS {
-            format!("arn:aws:events:{}:{}:rule/{name}", self.region, self.account)
+            format!(
+                "arn:aws:events:{}:{}:rule/{name}",
+                self.region, self.account
+            )
         } else {
             format!(
                 "arn:aws:events:{}:{}:rule/{bus}/{name}",
@@ -241,9 +244,7 @@ impl EventBridge {
             ));
         }
         if name.contains('/') && str_of(input, "EventSourceName").is_none() {
-            return Err(validation(format!(
-                "Event bus name must not contain '/'."
-            )));
+            return Err(validation(format!("Event bus name must not contain '/'.")));
         }
         let now = now_ms();
         let bus = Bus {
@@ -495,7 +496,11 @@ impl EventBridge {
         }
         for t in given {
             let id = str_of(&t, "Id").unwrap_or_default().to_string();
-            match rule.targets.iter_mut().find(|o| str_of(o, "Id") == Some(&id)) {
+            match rule
+                .targets
+                .iter_mut()
+                .find(|o| str_of(o, "Id") == Some(&id))
+            {
                 Some(o) => *o = t,
                 None => rule.targets.push(t),
             }
@@ -503,9 +508,7 @@ impl EventBridge {
         if rule.targets.len() > MAX_TARGETS {
             return Err(ServiceError::client(
                 "LimitExceededException",
-                format!(
-                    "The requested resource exceeds the maximum number allowed."
-                ),
+                format!("The requested resource exceeds the maximum number allowed."),
             ));
         }
         self.commit(put_op(RULE, &rule.key(), &rule)).await?;
@@ -559,7 +562,9 @@ impl EventBridge {
                 .nth(1)
                 .and_then(|r| r.split_once('/'))
                 .map_or(DEFAULT_BUS, |(b, _)| b);
-            return Err(not_found(format!("Rule {what} does not exist on EventBus {bus}.")));
+            return Err(not_found(format!(
+                "Rule {what} does not exist on EventBus {bus}."
+            )));
         }
         Err(not_found(format!("Event bus {what} does not exist.")))
     }
@@ -584,7 +589,12 @@ impl EventBridge {
         let keys: Vec<String> = input
             .get("TagKeys")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default();
         let ((), op) = self.with_tags(arn, |tags| tags.retain(|(k, _)| !keys.contains(k)))?;
         self.commit(op).await?;
@@ -728,7 +738,10 @@ impl EventBridge {
             .filter_map(|t| {
                 let arn = str_of(t, "Arn")?;
                 let Some(endpoint) = endpoint_of(arn) else {
-                    tracing::warn!(target = arn, "EventBridge cannot deliver to this kind of target");
+                    tracing::warn!(
+                        target = arn,
+                        "EventBridge cannot deliver to this kind of target"
+                    );
                     return None;
                 };
                 let body = target_input(t, event, &ctx)?;
@@ -797,7 +810,12 @@ impl EventBridge {
     }
 
     fn stop_timer(&self, key: &str) {
-        if let Some(tx) = self.timers.lock().unwrap_or_else(|e| e.into_inner()).remove(key) {
+        if let Some(tx) = self
+            .timers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key)
+        {
             let _ = tx.send(true);
         }
     }
@@ -904,7 +922,12 @@ fn put_op<T: serde::Serialize>(kind: &str, key: &str, value: &T) -> DocOp {
     DocOp::put(kind, key, serde_json::to_string(value).unwrap_or_default())
 }
 
-fn store_put<T: serde::Serialize>(store: &DocStore, kind: &str, key: &str, value: &T) -> Result<(), String> {
+fn store_put<T: serde::Serialize>(
+    store: &DocStore,
+    kind: &str,
+    key: &str,
+    value: &T,
+) -> Result<(), String> {
     store
         .apply_later(put_op(kind, key, value))
         .map_err(|e| e.to_string())
@@ -914,7 +937,12 @@ fn tags_of(v: Option<&Value>) -> Vec<(String, String)> {
     v.and_then(Value::as_array)
         .map(|a| {
             a.iter()
-                .filter_map(|t| Some((str_of(t, "Key")?.to_string(), str_of(t, "Value")?.to_string())))
+                .filter_map(|t| {
+                    Some((
+                        str_of(t, "Key")?.to_string(),
+                        str_of(t, "Value")?.to_string(),
+                    ))
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -928,7 +956,8 @@ fn check_name(
     max: usize,
     slash: bool,
 ) -> Result<(), ServiceError> {
-    let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') || (slash && c == '/');
+    let ok_char =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') || (slash && c == '/');
     if name.len() > max {
         return Err(validation(format!(
             "1 validation error detected: Value '{name}' at '{field}' failed to satisfy constraint: Member must have length less than or equal to {max}"
@@ -974,12 +1003,16 @@ fn check_target(t: &Value) -> Result<(), ServiceError> {
     }
     if let Some(input) = str_of(t, "Input") {
         if serde_json::from_str::<Value>(input).is_err() {
-            return Err(validation(format!("Target {id}'s Input is not valid JSON text.")));
+            return Err(validation(format!(
+                "Target {id}'s Input is not valid JSON text."
+            )));
         }
     }
     if let Some(path) = str_of(t, "InputPath") {
         if transform::parse_path(path).is_none() {
-            return Err(validation(format!("Target {id}'s InputPath is not a valid JSON path.")));
+            return Err(validation(format!(
+                "Target {id}'s InputPath is not a valid JSON path."
+            )));
         }
     }
     if let Some(tr) = t.get("InputTransformer") {
@@ -1009,7 +1042,10 @@ fn page(all: Vec<Value>, input: &Value, key: &str) -> Result<Value, ServiceError
         .and_then(Value::as_u64)
         .map_or(100, |l| l.clamp(1, 100) as usize);
     let end = (start + limit).min(all.len());
-    let items: Vec<Value> = all.get(start..end).map(<[Value]>::to_vec).unwrap_or_default();
+    let items: Vec<Value> = all
+        .get(start..end)
+        .map(<[Value]>::to_vec)
+        .unwrap_or_default();
     let mut out = json!({ key: items });
     if end < all.len() {
         out["NextToken"] = json!(end.to_string());

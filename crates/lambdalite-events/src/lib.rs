@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use bytes::Bytes;
 
 pub use deliver::{Deliverer, Delivery, DeliveryError, Endpoint, RetryPolicy, Topics};
-pub use pattern::{Pattern, PatternError};
+pub use pattern::{Language, Pattern, PatternError};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 

@@ -106,7 +106,11 @@ impl Outbox {
     /// Delivers parcels found in the store at start.
     pub fn resume(self: &Arc<Self>, parcels: Vec<Parcel>) {
         if !parcels.is_empty() {
-            tracing::info!(kind = self.kind, parcels = parcels.len(), "resuming deliveries");
+            tracing::info!(
+                kind = self.kind,
+                parcels = parcels.len(),
+                "resuming deliveries"
+            );
         }
         for p in parcels {
             self.spawn(p);

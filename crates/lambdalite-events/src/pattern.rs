@@ -39,7 +39,8 @@ enum Matcher {
     Numeric(Vec<(String, f64)>),
     Exists(bool),
     Wildcard(String),
-    Cidr(u32, u32),
+    /// Network, mask, and whether it is IPv6.
+    Cidr(u128, u128, bool),
 }
 
 /// Why a pattern does not parse.
@@ -52,6 +53,16 @@ impl std::fmt::Display for PatternError {
     }
 }
 
+/// Whose language a pattern is written in: the same matcher, with SNS
+/// filter policies refusing what only EventBridge's patterns take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    /// EventBridge patterns and event source mappings' FilterCriteria.
+    EventBridge,
+    /// SNS filter policies.
+    Sns,
+}
+
 impl Pattern {
     /// Parses a pattern given as JSON text.
     pub fn parse(text: &str) -> Result<Pattern, PatternError> {
@@ -61,9 +72,16 @@ impl Pattern {
     }
 
     pub fn from_value(v: &Value) -> Result<Pattern, PatternError> {
+        Pattern::from_value_in(v, Language::EventBridge)
+    }
+
+    /// Parses a pattern of `language`. The errors are worded as AWS's.
+    pub fn from_value_in(v: &Value, language: Language) -> Result<Pattern, PatternError> {
         match v {
-            Value::Object(m) => Ok(Pattern { root: object(m)? }),
-            _ => Err(PatternError("a pattern must be a JSON object".into())),
+            Value::Object(m) => Ok(Pattern {
+                root: object(m, language)?,
+            }),
+            _ => Err(PatternError("Filter is not an object".into())),
         }
     }
 
@@ -73,52 +91,40 @@ impl Pattern {
     }
 }
 
-fn object(m: &Map<String, Value>) -> Result<Node, PatternError> {
+fn err<T>(message: impl Into<String>) -> Result<T, PatternError> {
+    Err(PatternError(message.into()))
+}
+
+fn object(m: &Map<String, Value>, language: Language) -> Result<Node, PatternError> {
     let mut fields = Vec::new();
     let mut ors = Vec::new();
     for (k, v) in m {
         if k == "$or" {
-            let Value::Array(alts) = v else {
-                return Err(PatternError("$or must be an array of patterns".into()));
-            };
-            if alts.len() < 2 {
-                return Err(PatternError("$or needs at least two alternatives".into()));
-            }
-            let mut parsed = Vec::new();
-            for a in alts {
-                match a {
-                    Value::Object(am) => parsed.push(object(am)?),
-                    _ => {
-                        return Err(PatternError(
-                            "each $or alternative must be an object".into(),
-                        ))
+            if let Value::Array(alts) = v {
+                if alts.iter().all(Value::is_object) {
+                    if alts.len() < 2 {
+                        return err("Or relationship must have at least two filters");
                     }
+                    let mut parsed = Vec::new();
+                    for a in alts {
+                        if let Value::Object(am) = a {
+                            parsed.push(object(am, language)?);
+                        }
+                    }
+                    ors.push(parsed);
+                    continue;
                 }
             }
-            ors.push(parsed);
-            continue;
         }
         let node = match v {
-            Value::Object(sub) => object(sub)?,
-            Value::Array(items) if items.is_empty() => {
-                return Err(PatternError(format!("the matchers of {k} are empty")))
-            }
-            Value::Array(items) => Node::Leaf(leaf(items)?),
-            _ => {
-                return Err(PatternError(format!(
-                    "the value of {k} must be an array or an object"
-                )))
-            }
+            Value::Object(sub) => object(sub, language)?,
+            Value::Array(items) if items.is_empty() => return err("Empty arrays are not allowed"),
+            Value::Array(items) => Node::Leaf(leaf(items, language)?),
+            _ => return err(format!("\"{k}\" must be an object or an array")),
         };
         fields.push((k.clone(), node));
     }
     Ok(Node::Object(fields, ors))
-}
-
-fn string_of(v: &Value, what: &str) -> Result<String, PatternError> {
-    v.as_str()
-        .map(str::to_string)
-        .ok_or_else(|| PatternError(format!("{what} must be a string")))
 }
 
 /// `"x"` or `{"equals-ignore-case": "x"}` for prefix and suffix.
@@ -127,24 +133,34 @@ fn affix(v: &Value, what: &str) -> Result<(String, bool), PatternError> {
         Value::String(s) => Ok((s.clone(), false)),
         Value::Object(m) if m.len() == 1 => match m.get("equals-ignore-case") {
             Some(Value::String(s)) => Ok((s.to_lowercase(), true)),
-            _ => Err(PatternError(format!("{what} takes a string"))),
+            Some(_) => err("equals-ignore-case match pattern must be a string"),
+            None => err(format!(
+                "Unsupported {what} pattern: {}",
+                m.keys().next().map_or("", |k| k)
+            )),
         },
-        _ => Err(PatternError(format!("{what} takes a string"))),
+        _ => err(format!("{what} match pattern must be a string")),
     }
 }
 
-fn leaf(items: &[Value]) -> Result<Vec<Matcher>, PatternError> {
+fn string_match(v: &Value, what: &str) -> Result<String, PatternError> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        _ => err(format!("{what} match pattern must be a string")),
+    }
+}
+
+fn leaf(items: &[Value], language: Language) -> Result<Vec<Matcher>, PatternError> {
     let mut out = Vec::new();
     for item in items {
         let m = match item {
             Value::Object(m) => {
                 if m.len() != 1 {
-                    return Err(PatternError("a matcher object has exactly one key".into()));
+                    return err("Only one key allowed in match expression");
                 }
-                let (k, v) = m
-                    .iter()
-                    .next()
-                    .ok_or_else(|| PatternError("empty matcher".into()))?;
+                let Some((k, v)) = m.iter().next() else {
+                    return err("Empty objects are not allowed");
+                };
                 match k.as_str() {
                     "prefix" => {
                         let (p, ic) = affix(v, "prefix")?;
@@ -155,20 +171,28 @@ fn leaf(items: &[Value]) -> Result<Vec<Matcher>, PatternError> {
                         Matcher::Suffix(s, ic)
                     }
                     "equals-ignore-case" => Matcher::EqualsIgnoreCase(
-                        string_of(v, "equals-ignore-case")?.to_lowercase(),
+                        string_match(v, "equals-ignore-case")?.to_lowercase(),
                     ),
-                    "wildcard" => Matcher::Wildcard(string_of(v, "wildcard")?),
+                    "wildcard" if language == Language::EventBridge => {
+                        Matcher::Wildcard(string_match(v, "wildcard")?)
+                    }
                     "exists" => match v {
                         Value::Bool(b) => Matcher::Exists(*b),
-                        _ => return Err(PatternError("exists takes true or false".into())),
+                        _ => return err("exists match pattern must be either true or false."),
                     },
                     "numeric" => Matcher::Numeric(numeric(v)?),
-                    "cidr" => cidr(&string_of(v, "cidr")?)?,
-                    "anything-but" => anything_but(v)?,
-                    other => return Err(PatternError(format!("unknown matcher {other}"))),
+                    "cidr" => match v {
+                        Value::String(c) => cidr(c)?,
+                        // AWS's parser words this one so.
+                        _ => return err("prefix match pattern must be a string"),
+                    },
+                    "anything-but" => anything_but(v, language)?,
+                    other => return err(format!("Unrecognized match type {other}")),
                 }
             }
-            Value::Array(_) => return Err(PatternError("matchers can't nest arrays".into())),
+            Value::Array(_) => {
+                return err("Match value must be String, number, true, false, or null")
+            }
             v => Matcher::Exact(v.clone()),
         };
         out.push(m);
@@ -176,83 +200,130 @@ fn leaf(items: &[Value]) -> Result<Vec<Matcher>, PatternError> {
     Ok(out)
 }
 
-fn anything_but(v: &Value) -> Result<Matcher, PatternError> {
+fn anything_but(v: &Value, language: Language) -> Result<Matcher, PatternError> {
     Ok(match v {
         Value::Array(vals) => {
-            if vals.iter().any(|x| x.is_object() || x.is_array()) {
-                return Err(PatternError("anything-but lists hold plain values".into()));
+            let strings = vals.iter().all(Value::is_string);
+            let numbers = vals.iter().all(Value::is_number);
+            if vals.is_empty() || !(strings || numbers) {
+                return err("Inside anything but list, start|null|boolean is not supported.");
             }
             Matcher::AnythingBut(vals.clone())
         }
-        Value::Object(m) if m.len() == 1 => {
-            let (k, inner) = m
-                .iter()
-                .next()
-                .ok_or_else(|| PatternError("empty anything-but".into()))?;
+        Value::Object(m) => {
+            if m.len() != 1 {
+                return err("Only one key allowed in match expression");
+            }
+            let Some((k, inner)) = m.iter().next() else {
+                return err("Empty objects are not allowed");
+            };
+            let eventbridge = language == Language::EventBridge;
             match k.as_str() {
-                "prefix" => Matcher::AnythingButPrefix(string_of(inner, "prefix")?),
-                "suffix" => Matcher::AnythingButSuffix(string_of(inner, "suffix")?),
-                "wildcard" => Matcher::AnythingButWildcard(match inner {
+                "prefix" => Matcher::AnythingButPrefix(string_match(inner, "prefix")?),
+                "suffix" if eventbridge => {
+                    Matcher::AnythingButSuffix(string_match(inner, "suffix")?)
+                }
+                "wildcard" if eventbridge => Matcher::AnythingButWildcard(match inner {
                     Value::Array(a) => a
                         .iter()
-                        .map(|x| string_of(x, "wildcard"))
+                        .map(|x| string_match(x, "wildcard"))
                         .collect::<Result<_, _>>()?,
-                    x => vec![string_of(x, "wildcard")?],
+                    x => vec![string_match(x, "wildcard")?],
                 }),
                 "equals-ignore-case" => Matcher::AnythingButIgnoreCase(match inner {
                     Value::Array(a) => a
                         .iter()
-                        .map(|x| string_of(x, "equals-ignore-case").map(|s| s.to_lowercase()))
+                        .map(|x| string_match(x, "equals-ignore-case").map(|s| s.to_lowercase()))
                         .collect::<Result<_, _>>()?,
-                    x => vec![string_of(x, "equals-ignore-case")?.to_lowercase()],
+                    x => vec![string_match(x, "equals-ignore-case")?.to_lowercase()],
                 }),
-                other => return Err(PatternError(format!("anything-but can't take {other}"))),
+                other => return err(format!("Unsupported anything-but pattern: {other}")),
             }
         }
-        Value::Object(_) => return Err(PatternError("anything-but takes one matcher".into())),
+        Value::Bool(_) | Value::Null => {
+            return err("Inside anything but list, start|null|boolean is not supported.")
+        }
         v => Matcher::AnythingBut(vec![v.clone()]),
     })
 }
 
+fn is_op(s: &str) -> bool {
+    matches!(s, "<" | "<=" | "=" | ">" | ">=")
+}
+
+/// A `numeric` matcher's comparisons, checked in the order and words of
+/// AWS's parser.
 fn numeric(v: &Value) -> Result<Vec<(String, f64)>, PatternError> {
     let Value::Array(items) = v else {
-        return Err(PatternError("numeric takes an array".into()));
+        return err("Value of numeric must be an array.");
     };
-    if items.is_empty() || items.len() % 2 != 0 || items.len() > 4 {
-        return Err(PatternError("numeric takes one or two comparisons".into()));
+    let Some(first) = items.first() else {
+        return err("Invalid member in numeric match: ]");
+    };
+    let Some(op) = first.as_str() else {
+        return err(format!("Invalid member in numeric match: {first}"));
+    };
+    if !is_op(op) {
+        return err(format!("Unrecognized numeric range operator: {op}"));
     }
-    let mut out = Vec::new();
-    for pair in items.chunks(2) {
-        let op = string_of(&pair[0], "a numeric operator")?;
-        if !matches!(op.as_str(), "<" | "<=" | "=" | ">" | ">=") {
-            return Err(PatternError(format!("unknown numeric operator {op}")));
-        }
-        let n = pair[1]
-            .as_f64()
-            .ok_or_else(|| PatternError("numeric compares with numbers".into()))?;
-        out.push((op, n));
+    let value_of = |i: usize, op: &str| -> Result<f64, PatternError> {
+        let word = if op == "=" { "equals" } else { op };
+        items
+            .get(i)
+            .and_then(Value::as_f64)
+            .filter(|_| items[i].is_number())
+            .ok_or_else(|| PatternError(format!("Value of {word} must be numeric")))
+    };
+    let n = value_of(1, op)?;
+    let mut out = vec![(op.to_string(), n)];
+    if items.len() == 2 {
+        return Ok(out);
     }
+    if matches!(op, "=" | "<" | "<=") {
+        return err("Too many elements in numeric expression");
+    }
+    let second = &items[2];
+    let Some(op2) = second.as_str() else {
+        return err(format!("Bad value in numeric range: {second}"));
+    };
+    if !matches!(op2, "<" | "<=") {
+        return err(format!("Bad numeric range operator: {op2}"));
+    }
+    let top = value_of(3, op2)?;
+    if top <= n {
+        return err("Bottom must be less than top");
+    }
+    if items.len() > 4 {
+        return err("Too many terms in numeric range expression");
+    }
+    out.push((op2.to_string(), top));
     Ok(out)
 }
 
+/// An IPv4 or IPv6 prefix, as (network, mask) over 128 bits.
 fn cidr(s: &str) -> Result<Matcher, PatternError> {
-    let (addr, bits) = s
-        .split_once('/')
-        .ok_or_else(|| PatternError("cidr takes an IPv4 prefix".into()))?;
-    let ip: std::net::Ipv4Addr = addr
-        .parse()
-        .map_err(|_| PatternError("cidr takes an IPv4 prefix".into()))?;
-    let bits: u32 = bits
-        .parse()
-        .ok()
-        .filter(|b| *b <= 32)
-        .ok_or_else(|| PatternError("cidr takes an IPv4 prefix".into()))?;
+    let Some((addr, bits)) = s.split_once('/') else {
+        return err("Malformed CIDR, one '/' required");
+    };
+    let Ok(bits) = bits.parse::<u32>() else {
+        return err("Malformed CIDR, mask bits must be an integer");
+    };
+    let (ip, width) = match addr.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => (u128::from(u32::from(v4)), 32),
+        Ok(std::net::IpAddr::V6(v6)) => (u128::from(v6), 128),
+        Err(_) => return err(format!("Nonstandard IP address: {addr}")),
+    };
+    if bits > width {
+        return err(format!(
+            "Malformed CIDR, mask bits must be between 0 and {width}"
+        ));
+    }
     let mask = if bits == 0 {
         0
     } else {
-        u32::MAX << (32 - bits)
+        (u128::MAX << (128 - bits)) >> (128 - width)
     };
-    Ok(Matcher::Cidr(u32::from(ip) & mask, mask))
+    Ok(Matcher::Cidr(ip & mask, mask, width == 128))
 }
 
 fn node_matches(node: &Node, value: Option<&Value>) -> bool {
@@ -363,10 +434,15 @@ fn value_matches(m: &Matcher, v: &Value) -> bool {
         }),
         Matcher::Exists(_) => true,
         Matcher::Wildcard(w) => v.as_str().is_some_and(|s| wildcard(w, s)),
-        Matcher::Cidr(net, mask) => v
+        Matcher::Cidr(net, mask, v6) => v
             .as_str()
-            .and_then(|s| s.parse::<std::net::Ipv4Addr>().ok())
-            .is_some_and(|ip| u32::from(ip) & mask == *net),
+            .and_then(|s| s.parse::<std::net::IpAddr>().ok())
+            .and_then(|ip| match (ip, v6) {
+                (std::net::IpAddr::V4(a), false) => Some(u128::from(u32::from(a))),
+                (std::net::IpAddr::V6(a), true) => Some(u128::from(a)),
+                _ => None,
+            })
+            .is_some_and(|ip| ip & mask == *net),
     }
 }
 

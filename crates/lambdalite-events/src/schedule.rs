@@ -12,7 +12,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Datelike, Duration as Span, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono::{
+    DateTime, Datelike, Duration as Span, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc,
+};
 use chrono_tz::Tz;
 
 use crate::BoxFuture;
@@ -540,7 +542,12 @@ mod tests {
 
     #[test]
     fn rates_are_words_aws_accepts() {
-        for ok in ["rate(1 minute)", "rate(5 minutes)", "rate(1 hour)", "rate(2 days)"] {
+        for ok in [
+            "rate(1 minute)",
+            "rate(5 minutes)",
+            "rate(1 hour)",
+            "rate(2 days)",
+        ] {
             assert!(Expression::parse(ok, Dialect::Rules).is_ok(), "{ok}");
         }
         for bad in [
@@ -615,7 +622,11 @@ mod tests {
             .next_after(utc("2026-06-01T00:00:00Z"))
             .is_none());
         assert_eq!(
-            fires(&cron("cron(0 0 1 JAN ? 2030-2031)"), "2026-06-01T00:00:00Z", 2),
+            fires(
+                &cron("cron(0 0 1 JAN ? 2030-2031)"),
+                "2026-06-01T00:00:00Z",
+                2
+            ),
             ["2030-01-01T00:00", "2031-01-01T00:00"]
         );
     }

@@ -356,11 +356,15 @@ impl Scheduler {
         let group = self.existing_group(str_of(input, "GroupName"))?;
         let expression = str_of(input, "ScheduleExpression").unwrap_or_default();
         if Expression::parse(expression, Dialect::Scheduler).is_err() {
-            return Err(validation(format!("Invalid Schedule Expression {expression}.")));
+            return Err(validation(format!(
+                "Invalid Schedule Expression {expression}."
+            )));
         }
         let timezone = str_of(input, "ScheduleExpressionTimezone").unwrap_or("UTC");
         if timezone.parse::<Tz>().is_err() {
-            return Err(validation(format!("Invalid Schedule Expression Timezone {timezone}.")));
+            return Err(validation(format!(
+                "Invalid Schedule Expression Timezone {timezone}."
+            )));
         }
         let date = |key: &str| -> Option<i64> {
             input
@@ -379,7 +383,10 @@ impl Scheduler {
                 return Err(validation("The EndDate must be in the future."));
             }
         }
-        let flexible = input.get("FlexibleTimeWindow").cloned().unwrap_or(Value::Null);
+        let flexible = input
+            .get("FlexibleTimeWindow")
+            .cloned()
+            .unwrap_or(Value::Null);
         match (str_of(&flexible, "Mode"), flexible.get("MaximumWindowInMinutes")) {
             (Some("OFF"), None) => {}
             (Some("OFF"), Some(_)) => {
@@ -711,7 +718,10 @@ impl Scheduler {
             "sqs" => Endpoint::Queue(arn.to_string()),
             "sns" => Endpoint::Topic(arn.to_string()),
             _ => {
-                tracing::warn!(target = arn, "Scheduler cannot deliver to this kind of target");
+                tracing::warn!(
+                    target = arn,
+                    "Scheduler cannot deliver to this kind of target"
+                );
                 return None;
             }
         };
@@ -801,7 +811,12 @@ fn tags_of(v: Option<&Value>) -> Vec<(String, String)> {
     v.and_then(Value::as_array)
         .map(|a| {
             a.iter()
-                .filter_map(|t| Some((str_of(t, "Key")?.to_string(), str_of(t, "Value")?.to_string())))
+                .filter_map(|t| {
+                    Some((
+                        str_of(t, "Key")?.to_string(),
+                        str_of(t, "Value")?.to_string(),
+                    ))
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -867,7 +882,10 @@ fn page(all: Vec<Value>, query: &Query, key: &str) -> Result<Value, ServiceError
         None => 100,
     };
     let end = (start + limit).min(all.len());
-    let items: Vec<Value> = all.get(start..end).map(<[Value]>::to_vec).unwrap_or_default();
+    let items: Vec<Value> = all
+        .get(start..end)
+        .map(<[Value]>::to_vec)
+        .unwrap_or_default();
     let mut out = json!({ key: items });
     if end < all.len() {
         out["NextToken"] = json!(end.to_string());

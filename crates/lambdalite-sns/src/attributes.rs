@@ -309,11 +309,14 @@ pub fn subscription_attributes(s: &Subscription) -> BTreeMap<String, String> {
             .to_string(),
         );
     }
+    // The scope is shown only beside a policy.
+    let policy = s.attributes.contains_key("FilterPolicy");
     for (k, v) in &s.attributes {
-        a.insert(k.clone(), v.clone());
+        if k != "FilterPolicyScope" || policy {
+            a.insert(k.clone(), v.clone());
+        }
     }
-    if s.attributes.contains_key("FilterPolicy") && !s.attributes.contains_key("FilterPolicyScope")
-    {
+    if policy && !s.attributes.contains_key("FilterPolicyScope") {
         a.insert("FilterPolicyScope".into(), "MessageAttributes".into());
     }
     a

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use lambdalite_events::Pattern;
+use lambdalite_events::{Language, Pattern};
 use serde_json::{Map, Value};
 
 use crate::model::{Attribute, Subscription};
@@ -104,6 +104,7 @@ pub fn check(policy: &str, body_scope: bool) -> Result<(), String> {
     let Some(top) = v.as_object() else {
         return Err(bad("Filter policy must be a JSON object"));
     };
+    Pattern::from_value_in(&v, Language::Sns).map_err(|e| bad(&e.0))?;
     if !body_scope && top.iter().any(|(k, x)| k != "$or" && x.is_object()) {
         return Err(
             "Filter policy scope MessageAttributes does not support nested filter policy".into(),
@@ -115,7 +116,6 @@ pub fn check(policy: &str, body_scope: bool) -> Result<(), String> {
     if combinations(&v) > 150 {
         return Err(bad("Filter policy is too complex"));
     }
-    Pattern::from_value(&v).map_err(|e| bad(&e.0))?;
     Ok(())
 }
 

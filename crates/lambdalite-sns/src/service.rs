@@ -46,6 +46,8 @@ pub struct Sns {
     default_base: String,
     sequence: AtomicU64,
     dedup: Mutex<HashMap<(String, String), Seen>>,
+    /// FIFO deliveries in order, by subscription and message group.
+    lanes: Mutex<HashMap<String, tokio::sync::mpsc::UnboundedSender<Pending>>>,
     /// HTTP endpoints' retry policy (AWS: 3 retries 20 s apart).
     pub http_retry: RetryPolicy,
 }
@@ -165,11 +167,14 @@ impl Sns {
             default_base,
             sequence: AtomicU64::new((now_ms() as u64) * 1_000_000),
             dedup: Mutex::new(HashMap::new()),
+            lanes: Mutex::new(HashMap::new()),
             http_retry: HTTP_RETRY,
         });
         if !pending.is_empty() {
             tracing::info!(deliveries = pending.len(), "resuming SNS deliveries");
         }
+        // FIFO messages resume in their order.
+        pending.sort_by(|a, b| a.sequence.cmp(&b.sequence));
         for p in pending {
             sns.spawn_delivery(p);
         }
@@ -800,9 +805,53 @@ impl Sns {
     // Delivery.
 
     fn spawn_delivery(&self, p: Pending) {
-        if let Some(sns) = self.me() {
+        let Some(sns) = self.me() else {
+            return;
+        };
+        let Some(group) = p.group.clone().filter(|_| p.kind == "Notification") else {
             tokio::spawn(async move { sns.deliver(p).await });
+            return;
+        };
+        // A FIFO topic's messages reach each subscription in order within
+        // their group: one lane per (subscription, group), delivered one
+        // after the other.
+        let key = format!("{}\n{group}", p.subscription_arn);
+        let mut lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(tx) = lanes.get(&key) {
+            if let Err(back) = tx.send(p) {
+                lanes.remove(&key);
+                drop(lanes);
+                return self.spawn_delivery(back.0);
+            }
+            return;
         }
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let _ = tx.send(p);
+        lanes.insert(key.clone(), tx);
+        drop(lanes);
+        tokio::spawn(async move {
+            loop {
+                match tokio::time::timeout(Duration::from_secs(30), rx.recv()).await {
+                    Ok(Some(p)) => sns.clone().deliver(p).await,
+                    Ok(None) => return,
+                    Err(_) => {
+                        // Idle: the lane closes, unless a message came in
+                        // meanwhile (senders hold the same lock).
+                        let mut lanes = sns.lanes.lock().unwrap_or_else(|e| e.into_inner());
+                        match rx.try_recv() {
+                            Ok(p) => {
+                                drop(lanes);
+                                sns.clone().deliver(p).await;
+                            }
+                            Err(_) => {
+                                lanes.remove(&key);
+                                return;
+                            }
+                        }
+                    }
+                }
+            }
+        });
     }
 
     async fn deliver(self: Arc<Self>, p: Pending) {

@@ -873,13 +873,22 @@ async fn subscribed_probe(
 async fn sns_figures(http: &Arc<reqwest::Client>, server: &Server) -> anyhow::Result<SnsFigures> {
     let base = server.base.clone();
     let topic = "arn:aws:sns:us-east-1:000000000000:bench-topic";
-    sns_call(http, &base, &[("Action", "CreateTopic"), ("Name", "bench-topic")]).await?;
+    sns_call(
+        http,
+        &base,
+        &[("Action", "CreateTopic"), ("Name", "bench-topic")],
+    )
+    .await?;
     subscribed_probe(http, &base, "bench-sns-probe", topic).await?;
     // A first message warms the function.
     sns_call(
         http,
         &base,
-        &[("Action", "Publish"), ("TopicArn", topic), ("Message", "warm")],
+        &[
+            ("Action", "Publish"),
+            ("TopicArn", topic),
+            ("Message", "warm"),
+        ],
     )
     .await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -903,7 +912,12 @@ async fn sns_figures(http: &Arc<reqwest::Client>, server: &Server) -> anyhow::Re
 
     // Fan-out: one topic, ten functions.
     let fan = "arn:aws:sns:us-east-1:000000000000:bench-fanout";
-    sns_call(http, &base, &[("Action", "CreateTopic"), ("Name", "bench-fanout")]).await?;
+    sns_call(
+        http,
+        &base,
+        &[("Action", "CreateTopic"), ("Name", "bench-fanout")],
+    )
+    .await?;
     let names: Vec<String> = (0..10).map(|i| format!("bench-fan-{i}")).collect();
     for n in &names {
         subscribed_probe(http, &base, n, fan).await?;
@@ -911,7 +925,11 @@ async fn sns_figures(http: &Arc<reqwest::Client>, server: &Server) -> anyhow::Re
     sns_call(
         http,
         &base,
-        &[("Action", "Publish"), ("TopicArn", fan), ("Message", "100000")],
+        &[
+            ("Action", "Publish"),
+            ("TopicArn", fan),
+            ("Message", "100000"),
+        ],
     )
     .await?;
     tokio::time::sleep(Duration::from_secs(3)).await;
