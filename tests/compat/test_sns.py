@@ -899,7 +899,6 @@ def test_subscribe_errors(sns, sqs, server):
         assert err(e) == expected, kw
 
 
-@pytest.mark.xfail(strict=True, reason="known SNS gap, not yet matching AWS's recorded answer")
 def test_fifo_queue_cannot_subscribe_to_a_standard_topic(sns, sqs):
     # TestSNSSubscriptionSQSFifo::test_validations_for_fifo / not-fifo-topic, not-fifo-queue
     topic = make_topic(sns)
@@ -966,7 +965,6 @@ def test_raw_message_delivery_is_refused_on_lambda_subscriptions(sns, lam, sqs):
     assert attrs["RawMessageDelivery"] == "false"
 
 
-@pytest.mark.xfail(strict=True, reason="known SNS gap, not yet matching AWS's recorded answer")
 def test_unsubscribe(sns, sqs, sns_nv):
     # TestSNSSubscriptionCrud::test_not_found_error_on_set_subscription_attributes / sub-not-found,
     # subscriptions-for-topic-after-unsub; test_unsubscribe_idempotency / unsubscribe-1, unsubscribe-2
@@ -1230,10 +1228,7 @@ ATTRIBUTE_ERRORS = [
         "The message attribute 'attr1' must contain non-empty message attribute value for message attribute type 'Binary'.",
     ),
     ({"attr1": {"DataType": "String", "BinaryValue": b"123"}}, "The message attribute 'attr1' with type 'String' must use field 'String'."),
-    pytest.param(
-        {"attr1": {"DataType": "Number", "BinaryValue": b"123"}}, "The message attribute 'attr1' with type 'Number' must use field 'String'.",
-        marks=pytest.mark.xfail(strict=True, reason="known SNS gap, not yet matching AWS's recorded answer"),
-    ),
+    ({"attr1": {"DataType": "Number", "BinaryValue": b"123"}}, "The message attribute 'attr1' with type 'Number' must use field 'String'."),
     ({"attr1": {"DataType": "Binary", "StringValue": "123"}}, "The message attribute 'attr1' with type 'Binary' must use field 'Binary'."),
     (
         {"attr1": {"DataType": "InvalidType", "StringValue": "123"}},
@@ -1280,7 +1275,6 @@ def test_message_attribute_errors(sns, sns_nv, attributes, message):
     assert err(e) == sender("ParameterValueInvalid", message)
 
 
-@pytest.mark.xfail(strict=True, reason="known SNS gap, not yet matching AWS's recorded answer")
 def test_message_attribute_without_data_type(sns, sns_nv):
     # TestSNSSubscriptionSQS::test_empty_or_wrong_message_attributes / fully_missing_data_type,
     # batch-fully_missing_data_type
@@ -1314,7 +1308,6 @@ def test_prefixed_data_types_are_accepted(sns, sqs):
     assert got == {"String.prefixed": "String.prefixed", "String.  prefixed.": "String.  prefixed."}
 
 
-@pytest.mark.xfail(strict=True, reason="known SNS gap, not yet matching AWS's recorded answer")
 def test_publish_batch_errors(sns, sns_nv):
     topic = make_topic(sns)
 
@@ -1427,7 +1420,6 @@ def test_fifo_batch_to_fifo_queue_raw(sns, sqs):
     assert all(m["Attributes"]["MessageGroupId"] == "g" for m in got)
 
 
-@pytest.mark.xfail(strict=True, reason="known SNS gap, not yet matching AWS's recorded answer")
 def test_fifo_publish_errors(sns, sqs, sns_nv):
     # TestSNSSubscriptionSQSFifo::test_validations_for_fifo / no-msg-group-id, no-dedup-policy,
     # regular-queue-for-dlq-of-fifo-topic; TestSNSSubscriptionSQS::test_publish_batch_exceptions /

@@ -213,7 +213,7 @@ pub fn check_subscription_attribute(
     name: &str,
     value: &str,
     protocol: &str,
-    fifo_topic: bool,
+    fifo_subscription: bool,
     others: &BTreeMap<String, String>,
 ) -> Result<(), String> {
     if !SUBSCRIPTION_SETTABLE.contains(&name) {
@@ -264,7 +264,7 @@ pub fn check_subscription_attribute(
             if parts.len() != 6 || parts[0] != "arn" || parts[2] != "sqs" {
                 return Err("RedrivePolicy: deadLetterTargetArn is an invalid arn".into());
             }
-            if fifo_topic && protocol == "sqs" && !arn.ends_with(".fifo") {
+            if fifo_subscription && protocol == "sqs" && !arn.ends_with(".fifo") {
                 return Err("RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic.".into());
             }
             Ok(())
@@ -358,8 +358,10 @@ pub fn check_message_attribute(name: &str, a: &Attribute) -> Result<(), SnsError
         ));
     };
     if a.wrong_field {
+        // Numbers travel as strings.
+        let field = if base == "Binary" { "Binary" } else { "String" };
         return bad(format!(
-            "The message attribute '{name}' with type '{base}' must use field '{base}'."
+            "The message attribute '{name}' with type '{base}' must use field '{field}'."
         ));
     }
     if a.value.is_empty() {

@@ -434,7 +434,7 @@ impl Sns {
                 k,
                 v,
                 protocol,
-                topic.is_fifo(),
+                topic.is_fifo() && endpoint.ends_with(".fifo"),
                 &attributes,
             )
             .map_err(|why| SnsError::reason("Attributes", &why))?;
@@ -445,10 +445,11 @@ impl Sns {
                 // AWS subscribes a missing queue; deliveries fail later.
                 tracing::debug!(queue = endpoint, "subscribing a queue that does not exist");
             }
-            if topic.is_fifo() != endpoint.ends_with(".fifo") && topic.is_fifo() {
+            // A FIFO topic may feed a standard queue, not the reverse.
+            if !topic.is_fifo() && endpoint.ends_with(".fifo") {
                 return Err(SnsError::reason(
                     "Invalid parameter: Endpoint",
-                    "Please use FIFO SQS queue",
+                    "FIFO SQS Queues can not be subscribed to standard SNS topics",
                 ));
             }
         }
@@ -522,7 +523,10 @@ impl Sns {
     }
 
     pub async fn confirm(&self, topic_arn: &str, token: &str) -> Result<String, SnsError> {
-        self.check_arn(topic_arn, "Topic")?;
+        let region = topic_arn.split(':').nth(3);
+        if self.check_arn(topic_arn, "Topic").is_err() || region != Some(self.region.as_str()) {
+            return Err(SnsError::param("Topic"));
+        }
         let found = self
             .read()
             .subscriptions
@@ -596,7 +600,8 @@ impl Sns {
             .read()
             .topics
             .get(&s.topic_arn)
-            .is_some_and(Topic::is_fifo);
+            .is_some_and(Topic::is_fifo)
+            && s.endpoint.ends_with(".fifo");
         crate::attributes::check_subscription_attribute(
             name,
             value,

@@ -62,6 +62,7 @@ fn list(p: &Params, prefix: &str) -> Vec<String> {
 /// MessageAttributes under `prefix` (`MessageAttributes.entry`).
 fn message_attributes(
     fields: &[(String, String)],
+    path: &str,
 ) -> Result<BTreeMap<String, Attribute>, SnsError> {
     // Regroup `.N.Name`, `.N.Value.DataType`, ... by N.
     let mut by_n: BTreeMap<u32, Vec<(String, String)>> = BTreeMap::new();
@@ -82,7 +83,7 @@ fn message_attributes(
         let Some(name) = get("Name") else { continue };
         let Some(data_type) = get("Value.DataType") else {
             return Err(SnsError::validation(format!(
-                "1 validation error detected: Value null at 'messageAttributes.{name}.member.dataType' failed to satisfy constraint: Member must not be null"
+                "1 validation error detected: Value null at '{path}messageAttributes.{name}.member.dataType' failed to satisfy constraint: Member must not be null"
             )));
         };
         let (string, binary) = (get("Value.StringValue"), get("Value.BinaryValue"));
@@ -106,8 +107,9 @@ fn message_attributes(
 }
 
 /// The message fields of Publish or of a batch entry (`prefix` is `""`
-/// or `PublishBatchRequestEntries.member.N.`).
-fn publish_input(p: &Params, prefix: &str) -> Result<PublishInput, SnsError> {
+/// or `PublishBatchRequestEntries.member.N.`); `path` names it in
+/// validation errors (`""` or `publishBatchRequestEntries.N.member.`).
+fn publish_input(p: &Params, prefix: &str, path: &str) -> Result<PublishInput, SnsError> {
     let get = |n: &str| p.get(&format!("{prefix}{n}")).map(str::to_string);
     let attr_prefix = format!("{prefix}MessageAttributes.entry");
     let fields: Vec<(String, String)> =
@@ -121,7 +123,7 @@ fn publish_input(p: &Params, prefix: &str) -> Result<PublishInput, SnsError> {
         message: get("Message"),
         subject: get("Subject"),
         structure: get("MessageStructure"),
-        attributes: message_attributes(&fields)?,
+        attributes: message_attributes(&fields, path)?,
         group_id: get("MessageGroupId"),
         dedup_id: get("MessageDeduplicationId"),
     })
@@ -240,7 +242,10 @@ pub async fn execute(
             Ok(one("SubscriptionArn", arn))
         }
         "Unsubscribe" => {
-            sns.unsubscribe(required(p, "SubscriptionArn")?).await?;
+            let arn = p.get("SubscriptionArn").ok_or_else(|| {
+                SnsError::reason("SubscriptionArn", "no value for required parameter")
+            })?;
+            sns.unsubscribe(arn).await?;
             Ok(None)
         }
         "ListSubscriptions" | "ListSubscriptionsByTopic" => {
@@ -303,7 +308,7 @@ pub async fn execute(
                     ))
                 }
             };
-            let input = publish_input(p, "")?;
+            let input = publish_input(p, "", "")?;
             let topic = sns.topic(arn)?;
             sns.check_message(&topic, &input)?;
             let mut out = sns.publish_many(arn, vec![input], base).await?;
@@ -393,11 +398,19 @@ async fn publish_batch(sns: &Arc<Sns>, p: &Params, base: &str) -> Result<Output,
                 format!("The Id of a batch entry in the batch request contains an impermissible character: {id}"),
             ));
         }
-        inputs.push((id, publish_input(p, &prefix)?));
+        let path = format!("publishBatchRequestEntries.{n}.member.");
+        inputs.push((id, publish_input(p, &prefix, &path)?));
     }
     let total: usize = inputs
         .iter()
-        .map(|(_, i)| i.message.as_deref().map_or(0, str::len))
+        .map(|(_, i)| {
+            // Attributes count too: name, type and value.
+            i.message.as_deref().map_or(0, str::len)
+                + i.attributes
+                    .iter()
+                    .map(|(k, a)| k.len() + a.data_type.len() + a.value.len())
+                    .sum::<usize>()
+        })
         .sum();
     if total > crate::service::MAX_MESSAGE_BYTES {
         return Err(SnsError::batch(
