@@ -57,10 +57,11 @@ pub enum Dialect {
 impl Expression {
     pub fn parse(text: &str, dialect: Dialect) -> Result<Expression, ExpressionError> {
         let bad = |why: &str| ExpressionError(why.to_string());
+        // No space inside the parentheses' ends: `rate( 1 hour )` is refused.
         let inner = |prefix: &str| {
             text.strip_prefix(prefix)
                 .and_then(|r| r.strip_suffix(')'))
-                .map(str::trim)
+                .filter(|r| r.trim() == *r)
         };
         if let Some(body) = inner("rate(") {
             return parse_rate(body).map(Expression::Rate);

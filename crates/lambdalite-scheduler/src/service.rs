@@ -406,8 +406,22 @@ impl Scheduler {
                 ))
             }
         }
-        let target = input.get("Target").cloned().unwrap_or(Value::Null);
+        let mut target = input.get("Target").cloned().unwrap_or(Value::Null);
         check_target(&target)?;
+        // AWS fills in the default retry policy.
+        let policy = target
+            .get("RetryPolicy")
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        target["RetryPolicy"] = json!({
+            "MaximumEventAgeInSeconds": policy.get("MaximumEventAgeInSeconds").cloned().unwrap_or(json!(86_400)),
+            "MaximumRetryAttempts": policy.get("MaximumRetryAttempts").cloned().unwrap_or(json!(185)),
+        });
+        if str_of(input, "Description").is_some_and(|d| d.chars().count() > 512) {
+            return Err(validation(
+                "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 512",
+            ));
+        }
         let state = str_of(input, "State").unwrap_or("ENABLED");
         if !matches!(state, "ENABLED" | "DISABLED") {
             return Err(validation(format!(
@@ -524,6 +538,11 @@ impl Scheduler {
         let group = query.get("ScheduleGroup");
         let prefix = query.get("NamePrefix").unwrap_or("");
         let state = query.get("State");
+        if let Some(st) = state.filter(|s| !matches!(*s, "ENABLED" | "DISABLED")) {
+            return Err(validation(format!(
+                "1 validation error detected: Value '{st}' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED]"
+            )));
+        }
         let all: Vec<Value> = self
             .read()
             .schedules
@@ -823,31 +842,57 @@ fn tags_of(v: Option<&Value>) -> Vec<(String, String)> {
 }
 
 fn check_name(name: &str, field: &str) -> Result<(), ServiceError> {
-    let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-    if name.is_empty() || name.len() > 64 || !name.chars().all(ok) {
+    if name.len() > 64 {
         return Err(validation(format!(
-            "1 validation error detected: Value '{name}' at '{field}' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[0-9a-zA-Z-_.]+$"
+            "1 validation error detected: Value '{name}' at '{field}' failed to satisfy constraint: Member must have length less than or equal to 64"
         )));
     }
-    Ok(())
+    check_pattern(name, field, "[0-9a-zA-Z-_.]+")
+}
+
+/// A member against its pattern, worded as AWS's validation error.
+fn check_pattern(value: &str, field: &str, pattern: &str) -> Result<(), ServiceError> {
+    let whole = format!("^(?:{pattern})$");
+    let ok = regex::Regex::new(&whole).is_ok_and(|r| r.is_match(value));
+    if ok {
+        return Ok(());
+    }
+    Err(validation(format!(
+        "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}"
+    )))
 }
 
 fn check_target(t: &Value) -> Result<(), ServiceError> {
     let arn = str_of(t, "Arn").unwrap_or_default();
     let role = str_of(t, "RoleArn").unwrap_or_default();
-    if arn.is_empty() || role.is_empty() {
-        return Err(validation(
-            "1 validation error detected: Value null at 'target' failed to satisfy constraint: Member must not be null",
-        ));
+    for (value, field) in [(arn, "target.arn"), (role, "target.roleArn")] {
+        if value.is_empty() {
+            return Err(validation(format!(
+                "1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null"
+            )));
+        }
     }
-    if arn.split(':').count() < 6 || !arn.starts_with("arn:") {
-        return Err(validation(format!("Invalid target ARN {arn}.")));
+    check_pattern(role, "target.roleArn", r"arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+")?;
+    if let Some(input) = t.get("Input") {
+        if input.as_str().is_none_or(str::is_empty) {
+            return Err(validation(
+                "1 validation error detected: Value '' at 'target.input' failed to satisfy constraint: Member must have length greater than or equal to 1",
+            ));
+        }
+    }
+    if let Some(dlq) = t.get("DeadLetterConfig").and_then(|d| d.get("Arn")) {
+        check_pattern(
+            dlq.as_str().unwrap_or_default(),
+            "target.deadLetterConfig.arn",
+            r"arn:aws[a-z-]*:sqs:[a-z0-9\-]+:\d{12}:[a-zA-Z0-9\-_]+",
+        )?;
     }
     if let Some(p) = t.get("RetryPolicy") {
         if let Some(n) = p.get("MaximumRetryAttempts").and_then(Value::as_i64) {
             if !(0..=185).contains(&n) {
                 return Err(validation(format!(
-                    "1 validation error detected: Value '{n}' at 'target.retryPolicy.maximumRetryAttempts' failed to satisfy constraint: Member must have value less than or equal to 185"
+                    "1 validation error detected: Value '{n}' at 'target.retryPolicy.maximumRetryAttempts' failed to satisfy constraint: Member must have value {}",
+                    if n < 0 { "greater than or equal to 0" } else { "less than or equal to 185" }
                 )));
             }
         }
