@@ -491,8 +491,8 @@ impl EventBridge {
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        for t in &given {
-            check_target(t)?;
+        for (i, t) in given.iter().enumerate() {
+            check_target(t, i + 1)?;
         }
         for t in given {
             let id = str_of(&t, "Id").unwrap_or_default().to_string();
@@ -622,11 +622,17 @@ impl EventBridge {
             .cloned()
             .unwrap_or_default();
         if entries.is_empty() || entries.len() > 10 {
+            let described: Vec<String> = entries.iter().map(describe_entry).collect();
             return Err(validation(format!(
-                "1 validation error detected: Value '{}' at 'entries' failed to satisfy constraint: Member must have length {}",
-                serde_json::to_string(&entries).unwrap_or_default(),
+                "1 validation error detected: Value '[{}]' at 'entries' failed to satisfy constraint: Member must have length {}",
+                described.join(", "),
                 if entries.is_empty() { "greater than or equal to 1" } else { "less than or equal to 10" }
             )));
+        }
+        if entries.iter().map(entry_size).sum::<usize>() > 262_144 {
+            return Err(validation(
+                "Total size of the entries in the request is over the limit.",
+            ));
         }
         let now = self.clock.now();
         let mut results = Vec::new();
@@ -636,7 +642,9 @@ impl EventBridge {
             match self.event_of(entry, now) {
                 Ok((bus, event)) => {
                     let id = event["id"].as_str().unwrap_or_default().to_string();
-                    parcels.extend(self.route(&bus, &event, now));
+                    if self.read().buses.contains_key(&bus) {
+                        parcels.extend(self.route(&bus, &event, now));
+                    }
                     results.push(json!({ "EventId": id }));
                 }
                 Err((code, message)) => {
@@ -674,13 +682,8 @@ impl EventBridge {
             Ok(v @ Value::Object(_)) => v,
             _ => return Err(("MalformedDetail", "Detail is malformed.".into())),
         };
+        // A bus that does not exist takes the event and drops it, as AWS.
         let bus = self.bus_name(str_of(entry, "EventBusName"));
-        if !self.read().buses.contains_key(&bus) {
-            return Err((
-                "InvalidArgument",
-                format!("Event bus {bus} does not exist."),
-            ));
-        }
         let time = match entry.get("Time").and_then(Value::as_f64) {
             Some(secs) => Utc
                 .timestamp_millis_opt((secs * 1000.0) as i64)
@@ -913,9 +916,45 @@ fn target_input(t: &Value, event: &Value, ctx: &transform::Context<'_>) -> Optio
                     .collect()
             })
             .unwrap_or_default();
-        return Some(transform::fill(template, &paths, event, ctx));
+        return transform::fill(template, &paths, event, ctx);
     }
     Some(event.to_string())
+}
+
+/// An entry as AWS's validation errors print it.
+fn describe_entry(e: &Value) -> String {
+    let field = |k: &str| match e.get(k) {
+        None | Some(Value::Null) => "null".to_string(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(a)) => format!(
+            "[{}]",
+            a.iter()
+                .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Some(other) => other.to_string(),
+    };
+    format!(
+        "PutEventsRequestEntry(time={}, source={}, resources={}, detailType={}, detail={}, eventBusName={}, traceHeader={}, kmsKeyIdentifier=null, internalMetadata=null)",
+        field("Time"),
+        field("Source"),
+        field("Resources"),
+        field("DetailType"),
+        field("Detail"),
+        field("EventBusName"),
+        field("TraceHeader"),
+    )
+}
+
+/// An entry's size as AWS counts it against the 256 KB limit.
+fn entry_size(e: &Value) -> usize {
+    let len = |k: &str| str_of(e, k).map_or(0, str::len);
+    let resources: usize = e.get("Resources").and_then(Value::as_array).map_or(0, |a| {
+        a.iter().filter_map(Value::as_str).map(str::len).sum()
+    });
+    let time = if e.get("Time").is_some() { 14 } else { 0 };
+    len("Source") + len("DetailType") + len("Detail") + resources + time
 }
 
 fn put_op<T: serde::Serialize>(kind: &str, key: &str, value: &T) -> DocOp {
@@ -982,9 +1021,15 @@ pub fn check_pattern(text: &str) -> Result<Pattern, ServiceError> {
 }
 
 /// A target against AWS's checks.
-fn check_target(t: &Value) -> Result<(), ServiceError> {
+fn check_target(t: &Value, n: usize) -> Result<(), ServiceError> {
     let id = str_of(t, "Id").unwrap_or_default();
-    check_name(id, "targets.member.id", r"[\.\-_A-Za-z0-9]+", 64, false)?;
+    check_name(
+        id,
+        &format!("targets.{n}.member.id"),
+        r"[\.\-_A-Za-z0-9]+",
+        64,
+        false,
+    )?;
     let arn = str_of(t, "Arn").unwrap_or_default();
     let parts: Vec<&str> = arn.split(':').collect();
     if parts.len() < 6 || parts[0] != "arn" || parts[2].is_empty() {
@@ -1016,13 +1061,24 @@ fn check_target(t: &Value) -> Result<(), ServiceError> {
         }
     }
     if let Some(tr) = t.get("InputTransformer") {
-        if let Some(m) = tr.get("InputPathsMap").and_then(Value::as_object) {
-            for (k, v) in m {
-                if v.as_str().and_then(transform::parse_path).is_none() {
-                    return Err(validation(format!(
-                        "Target {id}'s InputPathsMap has an invalid JSON path for {k}."
-                    )));
-                }
+        let empty = serde_json::Map::new();
+        let m = tr
+            .get("InputPathsMap")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        for (k, v) in m {
+            if v.as_str().and_then(transform::parse_path).is_none() {
+                return Err(validation(format!(
+                    "Target {id}'s InputPathsMap has an invalid JSON path for {k}."
+                )));
+            }
+        }
+        let template = str_of(tr, "InputTemplate").unwrap_or_default();
+        for name in transform::placeholders(template) {
+            if !m.contains_key(name) && !transform::is_predefined(name) {
+                return Err(validation(format!(
+                    "InputTemplate for target {id} contains invalid placeholder {name}."
+                )));
             }
         }
     }

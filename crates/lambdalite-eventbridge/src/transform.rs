@@ -73,32 +73,89 @@ pub struct Context<'a> {
     pub ingestion_time: &'a str,
 }
 
-/// Fills `template` with the values `paths` select from `event`.
+const PREDEFINED: [&str; 5] = [
+    "aws.events.rule-arn",
+    "aws.events.rule-name",
+    "aws.events.event.ingestion-time",
+    "aws.events.event",
+    "aws.events.event.json",
+];
+
+/// Whether `name` is one of EventBridge's predefined variables.
+pub fn is_predefined(name: &str) -> bool {
+    PREDEFINED.contains(&name)
+}
+
+/// The `<name>` placeholders of a template.
+pub fn placeholders(template: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('<') {
+        let after = &rest[start + 1..];
+        match after.find(['>', '<']) {
+            Some(end) if after.as_bytes()[end] == b'>' => {
+                let name = &after[..end];
+                if !name.is_empty() && !name.contains([' ', '"', '\n']) {
+                    out.push(name);
+                }
+                rest = &after[end + 1..];
+            }
+            Some(end) => rest = &after[end..],
+            None => break,
+        }
+    }
+    out
+}
+
+/// `<aws.events.event>`: the event without its detail, `detail-type`
+/// spelled `detailType`.
+fn event_metadata(event: &Value) -> Value {
+    let mut m = serde_json::Map::new();
+    for (key, as_key) in [
+        ("id", "id"),
+        ("account", "account"),
+        ("detail-type", "detailType"),
+        ("time", "time"),
+        ("source", "source"),
+        ("region", "region"),
+        ("resources", "resources"),
+        ("version", "version"),
+    ] {
+        if let Some(v) = event.get(key) {
+            m.insert(as_key.to_string(), v.clone());
+        }
+    }
+    Value::Object(m)
+}
+
+/// Fills `template` with the values `paths` select from `event`. `None`:
+/// a JSON template whose result is not JSON, which AWS drops.
 ///
-/// A placeholder outside a JSON string takes the value as JSON (a
-/// string with its quotes); inside a string, its text. A template that
-/// is not JSON at all (plain text) takes every value as text.
+/// In a JSON template (one that starts with `{` or `[`), a placeholder
+/// outside a string takes its value as JSON (`""` when the path selects
+/// nothing); inside a string, a string's text. Any other template is
+/// text: strings go in as their text, objects and arrays as JSON without
+/// quotes, nothing as nothing.
 pub fn fill(
     template: &str,
     paths: &BTreeMap<String, String>,
     event: &Value,
     ctx: &Context<'_>,
-) -> String {
-    let value_of = |name: &str| -> Option<Value> {
-        match name {
+) -> Option<String> {
+    let value_of = |name: &str| -> Option<Option<Value>> {
+        Some(match name {
             "aws.events.rule-arn" => Some(Value::String(ctx.rule_arn.to_string())),
             "aws.events.rule-name" => Some(Value::String(ctx.rule_name.to_string())),
             "aws.events.event.ingestion-time" => {
                 Some(Value::String(ctx.ingestion_time.to_string()))
             }
-            "aws.events.event" | "aws.events.event.json" => Some(event.clone()),
-            _ => paths
-                .get(name)
-                .map(|p| select(event, p).cloned().unwrap_or(Value::Null)),
-        }
+            "aws.events.event.json" => Some(event.clone()),
+            "aws.events.event" => Some(event_metadata(event)),
+            _ => select(event, paths.get(name)?).cloned(),
+        })
     };
     let trimmed = template.trim_start();
-    let json_like = trimmed.starts_with('{') || trimmed.starts_with('[');
+    let json = trimmed.starts_with('{') || trimmed.starts_with('[');
     let mut out = String::with_capacity(template.len() + 64);
     let mut in_string = false;
     let mut escaped = false;
@@ -109,12 +166,16 @@ pub fn fill(
                 let name = &rest[1..1 + end];
                 if !name.is_empty() && !name.contains(['<', ' ', '"']) {
                     if let Some(v) = value_of(name) {
-                        if in_string {
-                            out.push_str(&as_text_in_string(&v));
-                        } else if json_like {
-                            out.push_str(&v.to_string());
-                        } else {
-                            out.push_str(&as_text(&v));
+                        match (json, in_string, v) {
+                            (true, false, None) => out.push_str("\"\""),
+                            (true, false, Some(v)) => out.push_str(&v.to_string()),
+                            (_, _, None) => {}
+                            (true, true, Some(Value::String(s))) => {
+                                let quoted = Value::String(s).to_string();
+                                out.push_str(&quoted[1..quoted.len() - 1]);
+                            }
+                            (true, true, Some(v)) => out.push_str(&v.to_string()),
+                            (false, _, Some(v)) => out.push_str(&as_text(&v)),
                         }
                         rest = &rest[end + 2..];
                         escaped = false;
@@ -123,35 +184,31 @@ pub fn fill(
                 }
             }
         }
-        if json_like || c == '"' {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' && in_string {
-                escaped = true;
-            } else if c == '"' {
-                in_string = !in_string;
-            }
+        if escaped {
+            escaped = false;
+        } else if c == '\\' && in_string {
+            escaped = true;
+        } else if c == '"' {
+            in_string = !in_string;
         }
         out.push(c);
         rest = &rest[c.len_utf8()..];
     }
-    out
+    if json && serde_json::from_str::<Value>(&out).is_err() {
+        return None;
+    }
+    Some(out)
 }
 
-/// A value as plain text: a string's characters, anything else as JSON.
+/// A value as text: a string's characters; objects and arrays as JSON
+/// without its quotes.
 fn as_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
+        Value::Object(_) | Value::Array(_) => v.to_string().replace('"', ""),
         other => other.to_string(),
     }
-}
-
-/// A value as the inside of a JSON string.
-fn as_text_in_string(v: &Value) -> String {
-    let text = as_text(v);
-    let quoted = Value::String(text).to_string();
-    quoted[1..quoted.len() - 1].to_string()
 }
 
 #[cfg(test)]
@@ -191,28 +248,33 @@ mod tests {
             ("state", "$.detail.state"),
             ("n", "$.detail.n"),
         ]);
+        let f = |t: &str| fill(t, &p, &e, &ctx());
         assert_eq!(
-            fill(
-                r#"{"i": <instance>, "n": <n>, "msg": "<instance> is <state>", "rule": "<aws.events.rule-name>"}"#,
-                &p,
-                &e,
-                &ctx()
-            ),
+            f(r#"{"i": <instance>, "n": <n>, "msg": "<instance> is <state>", "rule": "<aws.events.rule-name>"}"#).unwrap(),
             r#"{"i": "i-1", "n": 5, "msg": "i-1 is running", "rule": "r"}"#
         );
         assert_eq!(
-            fill(r#""<instance> is in state <state>""#, &p, &e, &ctx()),
+            f(r#""<instance> is in state <state>""#).unwrap(),
             r#""i-1 is in state running""#
         );
         assert_eq!(
-            fill("<instance> is in state <state>", &p, &e, &ctx()),
+            f("<instance> is in state <state>").unwrap(),
             "i-1 is in state running"
         );
         assert_eq!(
-            fill(r#"{"e": <aws.events.event.json>}"#, &p, &e, &ctx()),
+            f(r#"{"e": <aws.events.event.json>}"#).unwrap(),
             format!(r#"{{"e": {e}}}"#)
         );
+        // Objects in text lose their quotes; in a JSON string they break it.
+        assert_eq!(
+            f(r#""d: <d>""#.replace("<d>", "<aws.events.event.json>").as_str())
+                .unwrap()
+                .starts_with("\"d: {detail:{"),
+            true
+        );
+        assert_eq!(f(r#"{"e": "<aws.events.event.json>"}"#), None);
         // Unknown placeholders are left as written.
-        assert_eq!(fill("<other>", &p, &e, &ctx()), "<other>");
+        assert_eq!(f("<other>").unwrap(), "<other>");
+        assert_eq!(placeholders("<a> and <b.c> <not one"), ["a", "b.c"]);
     }
 }

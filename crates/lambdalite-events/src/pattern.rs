@@ -32,8 +32,8 @@ enum Matcher {
     Suffix(String, bool),
     EqualsIgnoreCase(String),
     AnythingBut(Vec<Value>),
-    AnythingButPrefix(String),
-    AnythingButSuffix(String),
+    AnythingButPrefix(Vec<String>),
+    AnythingButSuffix(Vec<String>),
     AnythingButWildcard(Vec<String>),
     AnythingButIgnoreCase(Vec<String>),
     Numeric(Vec<(String, f64)>),
@@ -66,8 +66,7 @@ pub enum Language {
 impl Pattern {
     /// Parses a pattern given as JSON text.
     pub fn parse(text: &str) -> Result<Pattern, PatternError> {
-        let v: Value = serde_json::from_str(text)
-            .map_err(|e| PatternError(format!("pattern is not JSON: {e}")))?;
+        let v: Value = serde_json::from_str(text).map_err(|e| not_json(text, &e))?;
         Pattern::from_value(&v)
     }
 
@@ -89,6 +88,43 @@ impl Pattern {
     pub fn matches(&self, event: &Value) -> bool {
         node_matches(&self.root, Some(event))
     }
+}
+
+/// Why a pattern's text is not JSON, in the words of AWS's parser.
+pub fn not_json(text: &str, e: &serde_json::Error) -> PatternError {
+    let line: Vec<char> = text
+        .lines()
+        .nth(e.line().saturating_sub(1))
+        .unwrap_or("")
+        .chars()
+        .collect();
+    // The parser may stop inside a word (`this` read as `true`): its start.
+    let mut from = e.column().saturating_sub(1).min(line.len());
+    while from > 0 && line[from - 1].is_alphanumeric() {
+        from -= 1;
+    }
+    let at: String = line[from..].iter().collect();
+    let Some(c) = at.chars().next() else {
+        return PatternError("Unexpected end-of-input".into());
+    };
+    if c.is_alphabetic() {
+        let word: String = at
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        return PatternError(format!(
+            "Unrecognized token '{word}': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
+        ));
+    }
+    let expecting = if e.to_string().starts_with("key must be a string") {
+        ": was expecting double-quote to start field name"
+    } else {
+        ""
+    };
+    PatternError(format!(
+        "Unexpected character ('{c}' (code {})){expecting}",
+        c as u32
+    ))
 }
 
 fn err<T>(message: impl Into<String>) -> Result<T, PatternError> {
@@ -174,7 +210,7 @@ fn leaf(items: &[Value], language: Language) -> Result<Vec<Matcher>, PatternErro
                         string_match(v, "equals-ignore-case")?.to_lowercase(),
                     ),
                     "wildcard" if language == Language::EventBridge => {
-                        Matcher::Wildcard(string_match(v, "wildcard")?)
+                        Matcher::Wildcard(wildcard_pattern(v)?)
                     }
                     "exists" => match v {
                         Value::Bool(b) => Matcher::Exists(*b),
@@ -200,6 +236,9 @@ fn leaf(items: &[Value], language: Language) -> Result<Vec<Matcher>, PatternErro
     Ok(out)
 }
 
+const ANYTHING_BUT_VALUE: &str =
+    "Value of anything-but must be an array or single string/number value.";
+
 fn anything_but(v: &Value, language: Language) -> Result<Matcher, PatternError> {
     Ok(match v {
         Value::Array(vals) => {
@@ -219,32 +258,85 @@ fn anything_but(v: &Value, language: Language) -> Result<Matcher, PatternError> 
             };
             let eventbridge = language == Language::EventBridge;
             match k.as_str() {
-                "prefix" => Matcher::AnythingButPrefix(string_match(inner, "prefix")?),
+                "prefix" => Matcher::AnythingButPrefix(affixes(inner, "prefix", language)?),
                 "suffix" if eventbridge => {
-                    Matcher::AnythingButSuffix(string_match(inner, "suffix")?)
+                    Matcher::AnythingButSuffix(affixes(inner, "suffix", language)?)
                 }
                 "wildcard" if eventbridge => Matcher::AnythingButWildcard(match inner {
-                    Value::Array(a) => a
-                        .iter()
-                        .map(|x| string_match(x, "wildcard"))
-                        .collect::<Result<_, _>>()?,
-                    x => vec![string_match(x, "wildcard")?],
+                    Value::Array(a) => a.iter().map(wildcard_pattern).collect::<Result<_, _>>()?,
+                    x => vec![wildcard_pattern(x)?],
                 }),
-                "equals-ignore-case" => Matcher::AnythingButIgnoreCase(match inner {
-                    Value::Array(a) => a
-                        .iter()
-                        .map(|x| string_match(x, "equals-ignore-case").map(|s| s.to_lowercase()))
-                        .collect::<Result<_, _>>()?,
-                    x => vec![string_match(x, "equals-ignore-case")?.to_lowercase()],
-                }),
+                "equals-ignore-case" => {
+                    let bad = "Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.";
+                    Matcher::AnythingButIgnoreCase(match inner {
+                        Value::String(s) => vec![s.to_lowercase()],
+                        Value::Array(a) if !a.is_empty() => a
+                            .iter()
+                            .map(|x| {
+                                x.as_str()
+                                    .map(str::to_lowercase)
+                                    .ok_or_else(|| PatternError(bad.into()))
+                            })
+                            .collect::<Result<_, _>>()?,
+                        _ => return err(bad),
+                    })
+                }
                 other => return err(format!("Unsupported anything-but pattern: {other}")),
             }
         }
-        Value::Bool(_) | Value::Null => {
-            return err("Inside anything but list, start|null|boolean is not supported.")
-        }
+        Value::Bool(_) | Value::Null => return err(ANYTHING_BUT_VALUE),
         v => Matcher::AnythingBut(vec![v.clone()]),
     })
+}
+
+/// An anything-but prefix or suffix: a non-empty string, or a list of
+/// them.
+fn affixes(v: &Value, what: &str, language: Language) -> Result<Vec<String>, PatternError> {
+    let not_string = match language {
+        Language::EventBridge => "prefix/suffix match pattern must be a string".to_string(),
+        Language::Sns => format!("{what} match pattern must be a string"),
+    };
+    let one = |x: &Value| match x {
+        Value::String(s) if s.is_empty() => err("Null prefix/suffix not allowed"),
+        Value::String(s) => Ok(s.clone()),
+        Value::Object(_) if language == Language::EventBridge => err(ANYTHING_BUT_VALUE),
+        _ => err(not_string.clone()),
+    };
+    match v {
+        Value::Array(a) if language == Language::EventBridge && !a.is_empty() => {
+            a.iter().map(one).collect()
+        }
+        x => Ok(vec![one(x)?]),
+    }
+}
+
+/// A wildcard pattern, refused as AWS refuses it: consecutive stars, or
+/// too many of them.
+fn wildcard_pattern(v: &Value) -> Result<String, PatternError> {
+    let w = string_match(v, "wildcard")?;
+    let b = w.as_bytes();
+    let mut stars = 0;
+    let mut escaped = false;
+    for (i, c) in b.iter().enumerate() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            b'\\' => escaped = true,
+            b'*' => {
+                if i > 0 && b[i - 1] == b'*' {
+                    return err(format!("Consecutive wildcard characters at pos {i}"));
+                }
+                stars += 1;
+            }
+            _ => {}
+        }
+    }
+    if stars > 5 {
+        return err("Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character");
+    }
+    Ok(w)
 }
 
 fn is_op(s: &str) -> bool {
@@ -330,17 +422,20 @@ fn node_matches(node: &Node, value: Option<&Value>) -> bool {
     match node {
         Node::Object(fields, ors) => {
             let obj = value.and_then(Value::as_object);
-            let fields_ok = fields.iter().all(|(k, sub)| match sub {
-                Node::Object(..) => {
-                    // Nested: each element of an array may match.
-                    match obj.and_then(|o| o.get(k)) {
-                        Some(Value::Array(items)) => {
-                            items.iter().any(|i| node_matches(sub, Some(i)))
+            let fields_ok = fields.iter().all(|(k, sub)| {
+                let found = obj.and_then(|o| field(o, k));
+                match sub {
+                    Node::Object(..) => {
+                        // Nested: each element of an array may match.
+                        match found.as_deref() {
+                            Some(Value::Array(items)) => {
+                                items.iter().any(|i| node_matches(sub, Some(i)))
+                            }
+                            other => node_matches(sub, other),
                         }
-                        other => node_matches(sub, other),
                     }
+                    Node::Leaf(matchers) => leaf_matches(matchers, found.as_deref()),
                 }
-                Node::Leaf(matchers) => leaf_matches(matchers, obj.and_then(|o| o.get(k))),
             });
             fields_ok
                 && ors
@@ -349,6 +444,28 @@ fn node_matches(node: &Node, value: Option<&Value>) -> bool {
         }
         Node::Leaf(matchers) => leaf_matches(matchers, value),
     }
+}
+
+/// A field of an event object by a pattern's key. Keys join with dots
+/// both ways: a pattern's `a.b` finds `{"a": {"b": ..}}`, and a pattern's
+/// nested `a` finds an event's `"a.b"` keys.
+fn field<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<std::borrow::Cow<'a, Value>> {
+    if let Some(v) = obj.get(key) {
+        return Some(std::borrow::Cow::Borrowed(v));
+    }
+    if let Some((head, rest)) = key.split_once('.') {
+        if let Some(Value::Object(inner)) = obj.get(head) {
+            if let Some(v) = field(inner, rest) {
+                return Some(v);
+            }
+        }
+    }
+    let prefix = format!("{key}.");
+    let joined: Map<String, Value> = obj
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|r| (r.to_string(), v.clone())))
+        .collect();
+    (!joined.is_empty()).then(|| std::borrow::Cow::Owned(Value::Object(joined)))
 }
 
 fn leaf_matches(matchers: &[Matcher], value: Option<&Value>) -> bool {
@@ -414,13 +531,18 @@ fn value_matches(m: &Matcher, v: &Value) -> bool {
             (Value::Number(_), Value::Number(_)) => same_number(x, v),
             _ => x == v,
         }),
-        Matcher::AnythingButPrefix(p) => v.as_str().is_some_and(|s| !s.starts_with(p.as_str())),
-        Matcher::AnythingButSuffix(p) => v.as_str().is_some_and(|s| !s.ends_with(p.as_str())),
+        // Values that are not strings are never excluded.
+        Matcher::AnythingButPrefix(ps) => v
+            .as_str()
+            .is_none_or(|s| !ps.iter().any(|p| s.starts_with(p.as_str()))),
+        Matcher::AnythingButSuffix(ps) => v
+            .as_str()
+            .is_none_or(|s| !ps.iter().any(|p| s.ends_with(p.as_str()))),
         Matcher::AnythingButWildcard(ws) => v
             .as_str()
-            .is_some_and(|s| !ws.iter().any(|w| wildcard(w, s))),
+            .is_none_or(|s| !ws.iter().any(|w| wildcard(w, s))),
         Matcher::AnythingButIgnoreCase(ws) => {
-            v.as_str().is_some_and(|s| !ws.contains(&s.to_lowercase()))
+            v.as_str().is_none_or(|s| !ws.contains(&s.to_lowercase()))
         }
         Matcher::Numeric(cmps) => v.as_f64().is_some_and(|n| {
             cmps.iter().all(|(op, x)| match op.as_str() {

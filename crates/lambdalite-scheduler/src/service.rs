@@ -872,7 +872,11 @@ fn check_target(t: &Value) -> Result<(), ServiceError> {
             )));
         }
     }
-    check_pattern(role, "target.roleArn", r"arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+")?;
+    check_pattern(
+        role,
+        "target.roleArn",
+        r"arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+",
+    )?;
     if let Some(input) = t.get("Input") {
         if input.as_str().is_none_or(str::is_empty) {
             return Err(validation(
