@@ -39,9 +39,22 @@ pub struct Rule {
     pub targets: Vec<Value>,
     #[serde(default)]
     pub tags: Vec<(String, String)>,
+    /// The event pattern, parsed once.
+    #[serde(skip)]
+    pub compiled: Option<std::sync::Arc<lambdalite_events::Pattern>>,
 }
 
 impl Rule {
+    /// Parses the event pattern for matching.
+    pub fn compile(mut self) -> Rule {
+        self.compiled = self
+            .event_pattern
+            .as_deref()
+            .and_then(|p| lambdalite_events::Pattern::parse(p).ok())
+            .map(std::sync::Arc::new);
+        self
+    }
+
     pub fn enabled(&self) -> bool {
         self.state != "DISABLED"
     }

@@ -120,7 +120,7 @@ impl EventBridge {
                 }
                 RULE => {
                     if let Ok(r) = serde_json::from_str::<Rule>(&d.body) {
-                        state.rules.insert(r.key(), r);
+                        state.rules.insert(r.key(), r.compile());
                     }
                 }
                 PARCEL => {
@@ -388,7 +388,9 @@ impl EventBridge {
                 (Some(o), None) => o.tags.clone(),
                 (None, None) => Vec::new(),
             },
-        };
+            compiled: None,
+        }
+        .compile();
         self.commit(put_op(RULE, &key, &rule)).await?;
         let arn = rule.arn.clone();
         self.write().rules.insert(key.clone(), rule.clone());
@@ -716,10 +718,7 @@ impl EventBridge {
         let s = self.read();
         let mut out = Vec::new();
         for r in s.rules.values().filter(|r| r.bus == bus && r.enabled()) {
-            let Some(p) = r.event_pattern.as_deref() else {
-                continue;
-            };
-            let Ok(pattern) = Pattern::parse(p) else {
+            let Some(pattern) = &r.compiled else {
                 continue;
             };
             if pattern.matches(event) {
