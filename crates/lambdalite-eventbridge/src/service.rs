@@ -244,7 +244,7 @@ impl EventBridge {
             ));
         }
         if name.contains('/') && str_of(input, "EventSourceName").is_none() {
-            return Err(validation(format!("Event bus name must not contain '/'.")));
+            return Err(validation("Event bus name must not contain '/'."));
         }
         let now = now_ms();
         let bus = Bus {
@@ -510,7 +510,7 @@ impl EventBridge {
         if rule.targets.len() > MAX_TARGETS {
             return Err(ServiceError::client(
                 "LimitExceededException",
-                format!("The requested resource exceeds the maximum number allowed."),
+                "The requested resource exceeds the maximum number allowed.",
             ));
         }
         self.commit(put_op(RULE, &rule.key(), &rule)).await?;

@@ -266,12 +266,9 @@ mod tests {
             format!(r#"{{"e": {e}}}"#)
         );
         // Objects in text lose their quotes; in a JSON string they break it.
-        assert_eq!(
-            f(r#""d: <d>""#.replace("<d>", "<aws.events.event.json>").as_str())
-                .unwrap()
-                .starts_with("\"d: {detail:{"),
-            true
-        );
+        assert!(f(r#""d: <aws.events.event.json>""#)
+            .unwrap()
+            .starts_with("\"d: {detail:{"));
         assert_eq!(f(r#"{"e": "<aws.events.event.json>"}"#), None);
         // Unknown placeholders are left as written.
         assert_eq!(f("<other>").unwrap(), "<other>");

@@ -693,7 +693,10 @@ mod tests {
         }
     }
 
-    fn recorder() -> (Fire, Arc<Mutex<Vec<DateTime<Utc>>>>, Arc<TestClock>) {
+    /// The fires a test saw.
+    type Fired = Arc<Mutex<Vec<DateTime<Utc>>>>;
+
+    fn recorder() -> (Fire, Fired, Arc<TestClock>) {
         let clock = Arc::new(TestClock {
             start: utc("2026-01-01T00:00:30Z"),
             at: tokio::time::Instant::now(),
