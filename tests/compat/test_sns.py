@@ -605,7 +605,6 @@ def test_longest_topic_name(sns):
     sns.delete_topic(TopicArn=topic_arn_of(name))
 
 
-@pytest.mark.xfail(strict=True, reason="known SNS gap, not yet matching AWS's recorded answer")
 def test_create_topic_is_idempotent_unless_attributes_differ(sns):
     # TestSNSTopicCrudV2::test_create_topic_different_attrs
     name = unique("idem")
@@ -626,7 +625,6 @@ def test_create_topic_is_idempotent_unless_attributes_differ(sns):
         assert err(e) == invalid(expected), attrs
 
 
-@pytest.mark.xfail(strict=True, reason="known SNS gap, not yet matching AWS's recorded answer")
 def test_missing_and_malformed_topics(sns, sns_nv):
     # TestSNSTopicCrud::test_create_topic_with_attributes / get-attrs-nonexistent-topic, get-attrs-malformed-topic
     with pytest.raises(ClientError) as e:
@@ -823,7 +821,6 @@ def test_subscribing_a_queue_that_does_not_exist_is_allowed(sns):
     assert sub.startswith(topic + ":")
 
 
-@pytest.mark.xfail(strict=True, reason="known SNS gap, not yet matching AWS's recorded answer")
 def test_raw_message_delivery_values(sns, sqs):
     # TestSNSSubscriptionCrud::test_create_subscriptions_with_attributes / subscribe-wrong-attr, get-attrs
     topic = make_topic(sns)
@@ -843,7 +840,6 @@ def test_raw_message_delivery_values(sns, sqs):
     assert err(e) == not_found("Subscription does not exist")  # get-attrs-nonexistent-sub
 
 
-@pytest.mark.xfail(strict=True, reason="known SNS gap, not yet matching AWS's recorded answer")
 def test_subscribe_is_idempotent(sns, sqs):
     # TestSNSSubscriptionCrud::test_subscribe_idempotency (all keys)
     topic = make_topic(sns)
@@ -992,7 +988,6 @@ def test_unsubscribe(sns, sqs, sns_nv):
     assert err(e) == invalid("Invalid parameter: SubscriptionArn Reason: no value for required parameter")
 
 
-@pytest.mark.xfail(strict=True, reason="known SNS gap, not yet matching AWS's recorded answer")
 def test_list_subscriptions_by_topic_pages_of_100(sns):
     # TestSNSSubscriptionCrud::test_list_subscriptions_by_topic_pagination / list-sub-per-topic-page-2
     # (validated: 101 subscriptions -> 100 with a base64 NextToken, then 1 without).
@@ -1155,7 +1150,6 @@ def test_raw_batch_delivery(sns, sqs):
     assert "MessageAttributes" not in got["Test Message without attribute"]
 
 
-@pytest.mark.xfail(strict=True, reason="known SNS gap, not yet matching AWS's recorded answer")
 def test_message_structure_json(sns, sqs):
     # TestSNSSubscriptionSQS::test_message_structure_json_to_sqs / get-msg-json-sqs, get-msg-json-default
     topic, url, sub = wired(sns, sqs)
@@ -1760,7 +1754,6 @@ def test_valid_anything_but_forms_are_accepted(sns, policy_topic):
         assert json.loads(sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["FilterPolicy"]) == policy
 
 
-@pytest.mark.xfail(strict=True, reason="known SNS gap, not yet matching AWS's recorded answer")
 def test_filter_policy_validation_on_set(sns, sqs):
     # TestSNSFilterPolicyCrud::test_sub_filter_policy_nested_property_constraints (all keys): set
     # errors say "Invalid parameter: FilterPolicy: ..." without "Attributes Reason:"
@@ -1961,7 +1954,6 @@ def check_confirmation(server, msg, topic_arn, kind="SubscriptionConfirmation", 
     assert msg["SubscribeURL"].endswith(f"/?Action=ConfirmSubscription&TopicArn={topic_arn}&Token={msg['Token']}")
 
 
-@pytest.mark.xfail(strict=True, reason="known SNS gap, not yet matching AWS's recorded answer")
 def test_http_subscription_confirm_by_url_then_notifications(server, sns, endpoint):
     # TestSNSSubscriptionHttp::test_subscribe_external_http_endpoint[False] (all keys) and
     # test_http_subscription_response / subscription

@@ -239,7 +239,7 @@ pub fn check_subscription_attribute(
                     "FilterPolicyScope: Invalid value [{value}]. Please use either MessageBody or MessageAttributes"
                 ));
             }
-            if let Some(p) = others.get("FilterPolicy") {
+            if let Some(p) = others.get("FilterPolicy").filter(|p| !p.is_empty()) {
                 crate::filter::check(p, value == "MessageBody")?;
             }
             Ok(())

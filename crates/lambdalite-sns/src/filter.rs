@@ -61,19 +61,26 @@ pub fn accepts(
 
 /// The number of value combinations a policy spells (AWS's limit: 150).
 fn combinations(v: &Value) -> usize {
+    combinations_at(v, 0)
+}
+
+/// Each key's values count once per level of nesting it sits at (a flat
+/// policy: the product of its value counts).
+fn combinations_at(v: &Value, depth: usize) -> usize {
     match v {
         Value::Object(m) => m
             .iter()
             .map(|(k, v)| {
                 if k == "$or" {
-                    v.as_array()
-                        .map_or(1, |alts| alts.iter().map(combinations).sum())
+                    v.as_array().map_or(1, |alts| {
+                        alts.iter().map(|a| combinations_at(a, depth)).sum()
+                    })
                 } else {
-                    combinations(v)
+                    combinations_at(v, depth + 1)
                 }
             })
-            .product(),
-        Value::Array(a) => a.len().max(1),
+            .fold(1usize, usize::saturating_mul),
+        Value::Array(a) => a.len().max(1).saturating_mul(depth.max(1)),
         _ => 1,
     }
 }

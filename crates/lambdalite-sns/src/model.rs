@@ -102,4 +102,8 @@ pub struct Pending {
     pub sequence: Option<String>,
     pub token: Option<String>,
     pub since_ms: i64,
+    /// The subscription an UnsubscribeConfirmation goes to, gone from the
+    /// topic by then.
+    #[serde(default)]
+    pub gone: Option<Subscription>,
 }

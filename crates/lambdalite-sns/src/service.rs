@@ -24,6 +24,8 @@ const DELIVERY: &str = "delivery";
 
 /// Largest message, attributes included (256 KiB).
 pub const MAX_MESSAGE_BYTES: usize = 262_144;
+/// Signatures kept for the subscriptions of recent messages.
+const SIGNATURES_KEPT: usize = 4096;
 /// FIFO topics' deduplication window.
 const DEDUP_WINDOW: Duration = Duration::from_secs(300);
 
@@ -46,6 +48,8 @@ pub struct Sns {
     default_base: String,
     sequence: AtomicU64,
     dedup: Mutex<HashMap<(String, String), Seen>>,
+    /// Signatures made, by a hash of what they sign.
+    signatures: Mutex<HashMap<[u8; 32], String>>,
     /// FIFO deliveries in order, by subscription and message group.
     lanes: Mutex<HashMap<String, tokio::sync::mpsc::UnboundedSender<Pending>>>,
     /// HTTP endpoints' retry policy (AWS: 3 retries 20 s apart).
@@ -168,6 +172,7 @@ impl Sns {
             sequence: AtomicU64::new((now_ms() as u64) * 1_000_000),
             dedup: Mutex::new(HashMap::new()),
             lanes: Mutex::new(HashMap::new()),
+            signatures: Mutex::new(HashMap::new()),
             http_retry: HTTP_RETRY,
         });
         if !pending.is_empty() {
@@ -284,7 +289,7 @@ impl Sns {
         if let Some(existing) = self.read().topics.get(&arn) {
             let differs = attributes
                 .iter()
-                .any(|(k, v)| existing.attributes.get(k).is_some_and(|e| e != v));
+                .any(|(k, v)| existing.attributes.get(k) != Some(v));
             if differs {
                 return Err(SnsError::reason(
                     "Attributes",
@@ -345,6 +350,7 @@ impl Sns {
 
     /// Every attribute of a topic, defaults included.
     pub fn topic_attributes(&self, arn: &str) -> Result<BTreeMap<String, String>, SnsError> {
+        self.check_arn(arn, "TopicArn")?;
         let st = self.read();
         let t = st.topics.get(arn).ok_or_else(SnsError::topic_not_found)?;
         let (mut confirmed, mut pending) = (0, 0);
@@ -462,9 +468,11 @@ impl Sns {
             .cloned();
         if let Some(s) = existing {
             let shown = crate::attributes::subscription_attributes(&s);
-            let differs = attributes
-                .iter()
-                .any(|(k, v)| shown.get(k).is_some_and(|e| e != v) || !shown.contains_key(k));
+            let differs = attributes.iter().any(|(k, v)| match shown.get(k) {
+                Some(e) => e != v,
+                // The default scope, not shown without a policy.
+                None => !(k == "FilterPolicyScope" && v == "MessageAttributes"),
+            });
             if differs {
                 return Err(SnsError::reason(
                     "Attributes",
@@ -519,6 +527,7 @@ impl Sns {
             sequence: None,
             token: Some(token),
             since_ms: now_ms(),
+            gone: None,
         }
     }
 
@@ -558,11 +567,29 @@ impl Sns {
         if arn.split(':').count() < 7 {
             return Err(SnsError::param("SubscriptionId"));
         }
-        if !self.read().subscriptions.contains_key(arn) {
+        let Some(sub) = self.read().subscriptions.get(arn).cloned() else {
             return Ok(());
+        };
+        let mut ops = vec![DocOp::delete(SUBSCRIPTION, arn)];
+        // A confirmed HTTP endpoint hears that it was unsubscribed.
+        let notice = (sub.confirmed && matches!(sub.protocol.as_str(), "http" | "https")).then(|| {
+            let mut p = self.confirmation(&sub, &self.default_base);
+            p.kind = "UnsubscribeConfirmation".into();
+            p.token = Some(new_token());
+            p.message = format!(
+                "You have chosen to deactivate subscription {arn}.\nTo cancel this operation and restore the subscription, visit the SubscribeURL included in this message."
+            );
+            p.gone = Some(sub.clone());
+            p
+        });
+        if let Some(p) = &notice {
+            ops.push(DocOp::put(DELIVERY, &p.id, to_json(p)));
         }
-        self.commit(DocOp::delete(SUBSCRIPTION, arn)).await?;
+        self.commit(DocOp::Batch(ops)).await?;
         self.write().subscriptions.remove(arn);
+        if let Some(p) = notice {
+            self.spawn_delivery(p);
+        }
         Ok(())
     }
 
@@ -732,10 +759,11 @@ impl Sns {
                     continue;
                 }
                 let text = match &structured {
+                    // A protocol's entry that is not a string is ignored.
                     Some(v) => v
                         .get(&s.protocol)
-                        .or_else(|| v.get("default"))
                         .and_then(Value::as_str)
+                        .or_else(|| v.get("default").and_then(Value::as_str))
                         .unwrap_or_default()
                         .to_string(),
                     None => message.clone(),
@@ -756,6 +784,7 @@ impl Sns {
                     sequence: sequence.clone(),
                     token: None,
                     since_ms: now_ms(),
+                    gone: None,
                 });
             }
             if let (Some(d), true) = (&dedup, topic.is_fifo()) {
@@ -771,6 +800,7 @@ impl Sns {
                 .iter()
                 .map(|p| DocOp::put(DELIVERY, &p.id, to_json(p)))
                 .collect();
+            self.sign_ahead(&pending);
             self.commit(DocOp::Batch(ops)).await?;
             for p in pending {
                 self.spawn_delivery(p);
@@ -860,7 +890,12 @@ impl Sns {
     }
 
     async fn deliver(self: Arc<Self>, p: Pending) {
-        let sub = self.read().subscriptions.get(&p.subscription_arn).cloned();
+        let sub = self
+            .read()
+            .subscriptions
+            .get(&p.subscription_arn)
+            .cloned()
+            .or_else(|| p.gone.clone());
         let Some(sub) = sub else {
             // Unsubscribed since: nothing to deliver to.
             let _ = self.store.apply_later(DocOp::delete(DELIVERY, &p.id));
@@ -930,9 +965,57 @@ impl Sns {
         format!("{}/_lambdalite/sns/{}", p.base, signer.cert_name)
     }
 
-    /// The signature of a message, over AWS's canonical string.
-    fn signature(signer: &Signer, p: &Pending, version: &str) -> String {
-        let text = if p.kind == "Notification" {
+    /// The signature of a message, over AWS's canonical string: made once
+    /// per message (an RSA signature costs about a millisecond), whatever
+    /// the number of subscriptions it goes to.
+    fn signature(&self, signer: &Signer, p: &Pending, version: &str) -> String {
+        let text = Self::string_to_sign(p);
+        let key: [u8; 32] = sha2::Sha256::new()
+            .chain_update(version)
+            .chain_update([0])
+            .chain_update(&text)
+            .finalize()
+            .into();
+        if let Some(s) = self.lock_signatures().get(&key) {
+            return s.clone();
+        }
+        let signature = signer.sign(version, &text);
+        let mut cache = self.lock_signatures();
+        if cache.len() >= SIGNATURES_KEPT {
+            cache.clear();
+        }
+        cache.insert(key, signature.clone());
+        signature
+    }
+
+    fn lock_signatures(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], String>> {
+        self.signatures.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Signs the messages of a publish ahead of their deliveries, on a
+    /// blocking thread, while their commit is under way.
+    fn sign_ahead(&self, pending: &[Pending]) {
+        let (Some(me), Some(signer)) = (self.me(), self.signer.get().cloned()) else {
+            return;
+        };
+        let mut seen = std::collections::HashSet::new();
+        let firsts: Vec<(Pending, String)> = pending
+            .iter()
+            .filter(|p| seen.insert((p.message_id.clone(), p.message.clone())))
+            .filter_map(|p| {
+                let topic = self.read().topics.get(&p.topic_arn).cloned()?;
+                Some((p.clone(), topic.signature_version().to_string()))
+            })
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            for (p, version) in firsts {
+                me.signature(&signer, &p, &version);
+            }
+        });
+    }
+
+    fn string_to_sign(p: &Pending) -> String {
+        if p.kind == "Notification" {
             canonical(&[
                 ("Message", Some(&p.message)),
                 ("MessageId", Some(&p.message_id)),
@@ -952,8 +1035,7 @@ impl Sns {
                 ("TopicArn", Some(&p.topic_arn)),
                 ("Type", Some(&p.kind)),
             ])
-        };
-        signer.sign(version, &text)
+        }
     }
 
     /// The JSON envelope SQS queues and HTTP endpoints receive.
@@ -962,11 +1044,11 @@ impl Sns {
             Ok(s) => s,
             Err(_) => return String::new(),
         };
-        let signature = Self::signature(&signer, p, version);
+        let signature = self.signature(&signer, p, version);
         let mut m = serde_json::Map::new();
         m.insert("Type".into(), json!(p.kind));
         m.insert("MessageId".into(), json!(p.message_id));
-        if p.kind == "SubscriptionConfirmation" {
+        if p.kind != "Notification" {
             m.insert("Token".into(), json!(p.token));
             m.insert("TopicArn".into(), json!(p.topic_arn));
             m.insert("Message".into(), json!(p.message));
@@ -1026,7 +1108,7 @@ impl Sns {
                             "Timestamp": p.timestamp,
                             // Lambda's record says "1" whatever the topic signs with.
                             "SignatureVersion": "1",
-                            "Signature": Self::signature(&signer, p, version),
+                            "Signature": self.signature(&signer, p, version),
                             "SigningCertUrl": self.cert_url(p, &signer),
                             "UnsubscribeUrl": self.unsubscribe_url(p),
                             "MessageAttributes": attributes_json(&p.attributes),
@@ -1145,5 +1227,9 @@ fn to_json<T: serde::Serialize>(v: &T) -> String {
 fn normalize(attributes: &mut BTreeMap<String, String>) {
     if let Some(v) = attributes.get_mut("RawMessageDelivery") {
         *v = v.to_ascii_lowercase();
+    }
+    // An empty policy is no policy.
+    if attributes.get("FilterPolicy").is_some_and(String::is_empty) {
+        attributes.remove("FilterPolicy");
     }
 }

@@ -134,15 +134,25 @@ fn page<T: Clone>(
     key: impl Fn(&T) -> &str,
     token: Option<&str>,
 ) -> Result<(Vec<T>, Option<String>), SnsError> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    // The token is the next item's key, in base64 as AWS's tokens are.
     let start = match token {
         None | Some("") => 0,
-        Some(t) => items
-            .iter()
-            .position(|i| key(i) == t)
-            .ok_or_else(|| SnsError::param("NextToken"))?,
+        Some(t) => {
+            let k = b64
+                .decode(t)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| SnsError::param("NextToken"))?;
+            items
+                .iter()
+                .position(|i| key(i) == k)
+                .ok_or_else(|| SnsError::param("NextToken"))?
+        }
     };
     let end = (start + PAGE).min(items.len());
-    let next = items.get(end).map(|i| key(i).to_string());
+    let next = items.get(end).map(|i| b64.encode(key(i)));
     Ok((items[start..end].to_vec(), next))
 }
 

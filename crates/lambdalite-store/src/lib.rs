@@ -238,6 +238,11 @@ impl Layout {
     pub fn database(&self) -> PathBuf {
         self.root.join("lambdalite.db")
     }
+    /// A push service's own database (its documents): one writer per file,
+    /// so its commits never wait on another store's lock.
+    pub fn service_database(&self, service: &str) -> PathBuf {
+        self.root.join(format!("{service}.db"))
+    }
     pub fn blobs(&self) -> PathBuf {
         self.root.join("blobs")
     }

@@ -332,8 +332,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     deliverer.set_functions(Arc::new(lambdalite_api::esm::ApiFunctions {
         state: Arc::downgrade(&state),
     }));
-    let (sns_store, sns_docs) = lambdalite_store::docs::DocStore::open(&layout.database(), "sns")
-        .context("opening the SNS tables")?;
+    let (sns_store, sns_docs) =
+        lambdalite_store::docs::DocStore::open(&layout.service_database("sns"), "sns")
+            .context("opening the SNS tables")?;
     let public = if addr.ip().is_unspecified() || addr.ip().is_loopback() {
         format!("http://localhost:{}", addr.port())
     } else {
@@ -350,7 +351,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
     deliverer.set_topics(sns.clone());
     let (events_store, events_docs) =
-        lambdalite_store::docs::DocStore::open(&layout.database(), "events")
+        lambdalite_store::docs::DocStore::open(&layout.service_database("events"), "events")
             .context("opening the EventBridge tables")?;
     let events = lambdalite_eventbridge::EventBridge::new(
         &args.account_id,
@@ -361,7 +362,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Arc::new(lambdalite_events::schedule::SystemClock),
     );
     let (scheduler_store, scheduler_docs) =
-        lambdalite_store::docs::DocStore::open(&layout.database(), "scheduler")
+        lambdalite_store::docs::DocStore::open(&layout.service_database("scheduler"), "scheduler")
             .context("opening the Scheduler tables")?;
     let scheduler = lambdalite_scheduler::Scheduler::new(
         &args.account_id,
