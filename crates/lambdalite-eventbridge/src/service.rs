@@ -3,13 +3,13 @@
 //! against the bus's rules, and what each target receives is committed
 //! as parcels of the events room's outbox before the answer.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, RwLock};
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use lambdalite_events::outbox::{DeadLetter, Outbox, Parcel};
-use lambdalite_events::schedule::{self, Clock, Dialect, Expression, Schedule};
+use lambdalite_events::schedule::{self, Clock, Dialect, Expression, Schedule, Timers};
 use lambdalite_events::{Deliverer, Endpoint, Pattern};
 use lambdalite_protocol::json::ServiceError;
 use lambdalite_store::docs::{Doc, DocOp, DocStore};
@@ -63,8 +63,7 @@ pub struct EventBridge {
     store: DocStore,
     state: RwLock<State>,
     outbox: Arc<Outbox>,
-    clock: Arc<dyn Clock>,
-    timers: Mutex<HashMap<String, tokio::sync::watch::Sender<bool>>>,
+    timers: Timers,
 }
 
 #[derive(Default)]
@@ -139,8 +138,7 @@ impl EventBridge {
             store,
             state: RwLock::new(state),
             outbox,
-            clock,
-            timers: Mutex::new(HashMap::new()),
+            timers: Timers::new(clock),
         });
         if !eb.read().buses.contains_key(DEFAULT_BUS) {
             let now = now_ms();
@@ -636,7 +634,7 @@ impl EventBridge {
                 "Total size of the entries in the request is over the limit.",
             ));
         }
-        let now = self.clock.now();
+        let now = self.timers.clock().now();
         let mut results = Vec::new();
         let mut parcels = Vec::new();
         let mut failed = 0;
@@ -812,14 +810,7 @@ impl EventBridge {
     }
 
     fn stop_timer(&self, key: &str) {
-        if let Some(tx) = self
-            .timers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(key)
-        {
-            let _ = tx.send(true);
-        }
+        self.timers.stop(key);
     }
 
     fn start_timer(&self, rule: &Rule) {
@@ -840,25 +831,19 @@ impl EventBridge {
             .last_fire_ms
             .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
             .unwrap_or(anchor);
-        let (tx, rx) = tokio::sync::watch::channel(false);
         let key = rule.key();
         let fire_key = key.clone();
         let fire: schedule::Fire = Arc::new(move |due| {
             let (me, key) = (me.clone(), fire_key.clone());
             Box::pin(async move { me.fire(&key, due).await })
         });
-        tokio::spawn(schedule::run(
-            self.clock.clone(),
+        self.timers.start(
+            &key,
             Schedule::utc(expression, anchor),
             last,
             MISSED_FIRE_WINDOW,
             fire,
-            rx,
-        ));
-        self.timers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, tx);
+        );
     }
 
     /// A scheduled rule's fire at `due`: its event to every target,

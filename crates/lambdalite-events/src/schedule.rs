@@ -465,6 +465,58 @@ impl Schedule {
 /// answers whether the fire was recorded (false: stop the loop).
 pub type Fire = Arc<dyn Fn(DateTime<Utc>) -> BoxFuture<'static, bool> + Send + Sync>;
 
+/// The running loops of one service's schedules, by key.
+pub struct Timers {
+    clock: Arc<dyn Clock>,
+    running: std::sync::Mutex<std::collections::HashMap<String, tokio::sync::watch::Sender<bool>>>,
+}
+
+impl Timers {
+    pub fn new(clock: Arc<dyn Clock>) -> Timers {
+        Timers {
+            clock,
+            running: Default::default(),
+        }
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<
+        '_,
+        std::collections::HashMap<String, tokio::sync::watch::Sender<bool>>,
+    > {
+        self.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `schedule` under `key` (in place of what ran there), from its
+    /// last fire `last` (see [`run`]).
+    pub fn start(
+        &self,
+        key: &str,
+        schedule: Schedule,
+        last: DateTime<Utc>,
+        window: Duration,
+        fire: Fire,
+    ) {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        if let Some(old) = self.lock().insert(key.to_string(), tx) {
+            let _ = old.send(true);
+        }
+        tokio::spawn(run(self.clock.clone(), schedule, last, window, fire, rx));
+    }
+
+    /// Stops the loop under `key`, if one runs.
+    pub fn stop(&self, key: &str) {
+        if let Some(tx) = self.lock().remove(key) {
+            let _ = tx.send(true);
+        }
+    }
+}
+
 /// Runs one schedule until it has no more fires or `stop` turns true.
 /// `last` is the last fire recorded (or the time the schedule was made);
 /// a fire missed by more than `window` is dropped, the latest missed one

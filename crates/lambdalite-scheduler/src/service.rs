@@ -2,15 +2,15 @@
 //! on them, and their fires: each fire's delivery is committed with the
 //! fire itself (the events room's outbox), so none is lost or repeated.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, RwLock};
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use http::StatusCode;
 use lambdalite_events::outbox::{DeadLetter, Outbox, Parcel};
-use lambdalite_events::schedule::{self, Clock, Dialect, Expression, Schedule as Timing};
+use lambdalite_events::schedule::{self, Clock, Dialect, Expression, Schedule as Timing, Timers};
 use lambdalite_events::{Deliverer, Endpoint};
 use lambdalite_protocol::json::ServiceError;
 use lambdalite_store::docs::{Doc, DocOp, DocStore};
@@ -152,8 +152,7 @@ pub struct Scheduler {
     store: DocStore,
     state: RwLock<State>,
     outbox: Arc<Outbox>,
-    clock: Arc<dyn Clock>,
-    timers: Mutex<HashMap<String, tokio::sync::watch::Sender<bool>>>,
+    timers: Timers,
 }
 
 #[derive(Default)]
@@ -203,8 +202,7 @@ impl Scheduler {
             store,
             state: RwLock::new(state),
             outbox,
-            clock,
-            timers: Mutex::new(HashMap::new()),
+            timers: Timers::new(clock),
         });
         if !s.read().groups.contains_key(DEFAULT_GROUP) {
             let now = now_ms();
@@ -633,14 +631,7 @@ impl Scheduler {
     // ------------------------------------------------------------ fires
 
     fn stop_timer(&self, key: &str) {
-        if let Some(tx) = self
-            .timers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(key)
-        {
-            let _ = tx.send(true);
-        }
+        self.timers.stop(key);
     }
 
     fn restart_timer(&self, s: &Schedule) {
@@ -662,25 +653,13 @@ impl Scheduler {
                 _ => at(s.created_ms),
             })
             .unwrap_or_else(Utc::now);
-        let (tx, rx) = tokio::sync::watch::channel(false);
         let k = s.key();
         let fire_key = k.clone();
         let fire: schedule::Fire = Arc::new(move |due| {
             let (me, k) = (me.clone(), fire_key.clone());
             Box::pin(async move { me.fire(&k, due).await })
         });
-        tokio::spawn(schedule::run(
-            self.clock.clone(),
-            timing,
-            last,
-            s.window(),
-            fire,
-            rx,
-        ));
-        self.timers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(k, tx);
+        self.timers.start(&k, timing, last, s.window(), fire);
     }
 
     /// One fire of a schedule, due at `due`: the target's input made
@@ -717,10 +696,7 @@ impl Scheduler {
         if last_fire && s.action_after_completion == "DELETE" {
             state.schedules.remove(k);
             drop(state);
-            self.timers
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(k);
+            self.timers.stop(k);
             return false;
         }
         if let Some(cur) = state.schedules.get_mut(k) {
