@@ -3,7 +3,7 @@
 //! AWS's protocols leave a mark in every request: the JSON protocols name
 //! `Service.Operation` in `X-Amz-Target`; the query protocol posts a form
 //! whose `Action` names the operation, to a service named by the SigV4
-//! credential scope; the REST protocols are told apart by path. What can
+//! credential scope; the REST protocols (Scheduler's) are told apart by path. What can
 //! be told from the head is told here; a query request's `Action` is read
 //! from its body by the service.
 
@@ -68,6 +68,15 @@ const QUERY_SERVICES: &[&str] = &["sqs", "sns", "monitoring"];
 /// one of the JSON or query services (the Lambda API and the REST
 /// services are routed by path).
 pub fn identify(parts: &Parts) -> Option<Target> {
+    if is_scheduler_path(parts.uri.path())
+        && signing_service(parts).is_none_or(|s| s == "scheduler")
+    {
+        return Some(Target {
+            service: "scheduler",
+            operation: None,
+            protocol: Protocol::RestJson,
+        });
+    }
     if let Some(target) = header(parts, "x-amz-target") {
         let (prefix, operation) = target.split_once('.')?;
         let (_, service, protocol) = JSON_TARGETS.iter().find(|(p, _, _)| *p == prefix)?;
@@ -99,6 +108,17 @@ pub fn identify(parts: &Parts) -> Option<Target> {
         operation: None,
         protocol: Protocol::Query,
     })
+}
+
+/// EventBridge Scheduler's REST paths: schedules, schedule groups, and
+/// tags on its ARNs.
+pub fn is_scheduler_path(path: &str) -> bool {
+    path == "/schedules"
+        || path.starts_with("/schedules/")
+        || path == "/schedule-groups"
+        || path.starts_with("/schedule-groups/")
+        || path.starts_with("/tags/arn%3Aaws%3Ascheduler")
+        || path.starts_with("/tags/arn:aws:scheduler")
 }
 
 /// `/123456789012/name`: an SQS queue URL's path.
@@ -160,6 +180,28 @@ mod tests {
         assert_eq!(t.operation.as_deref(), Some("SendMessage"));
         assert_eq!(t.protocol, Protocol::Json10);
         let p = parts("POST", "/", &[("x-amz-target", "Nope.SendMessage")]);
+        assert_eq!(identify(&p), None);
+    }
+
+    #[test]
+    fn scheduler_by_its_paths() {
+        let p = parts("GET", "/schedules/s1?groupName=default", &[]);
+        assert_eq!(identify(&p).unwrap().protocol, Protocol::RestJson);
+        let p = parts(
+            "GET",
+            "/tags/arn%3Aaws%3Ascheduler%3Aus-east-1%3A0%3Aschedule-group%2Fg",
+            &[],
+        );
+        assert_eq!(identify(&p).unwrap().service, "scheduler");
+        // Lambda's own tag paths and another service's signature are not.
+        let p = parts(
+            "GET",
+            "/2017-03-31/tags/arn:aws:lambda:us-east-1:0:function:f",
+            &[],
+        );
+        assert_eq!(identify(&p), None);
+        let auth = "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=00";
+        let p = parts("GET", "/schedules", &[("authorization", auth)]);
         assert_eq!(identify(&p), None);
     }
 

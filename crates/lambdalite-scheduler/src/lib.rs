@@ -33,16 +33,6 @@ pub struct SchedulerRequest<'a> {
     pub request_id: &'a str,
 }
 
-/// Whether a request's path is one of Scheduler's.
-pub fn is_scheduler_path(path: &str) -> bool {
-    path == "/schedules"
-        || path.starts_with("/schedules/")
-        || path == "/schedule-groups"
-        || path.starts_with("/schedule-groups/")
-        || path.starts_with("/tags/arn%3Aaws%3Ascheduler")
-        || path.starts_with("/tags/arn:aws:scheduler")
-}
-
 /// Serves one request.
 pub async fn handle(s: &Arc<Scheduler>, req: SchedulerRequest<'_>) -> Response<Bytes> {
     let result = route(s, &req).await;

@@ -93,17 +93,8 @@ pub async fn dispatch(State(services): State<Arc<Services>>, req: Request, next:
         && parts.uri.path() == "/"
         && lambdalite_protocol::dispatch::signing_service(&parts).is_none()
         && lambdalite_sns::is_url_action(parts.uri.query());
-    let scheduler = !http_trigger
-        && lambdalite_scheduler::is_scheduler_path(parts.uri.path())
-        && lambdalite_protocol::dispatch::signing_service(&parts).is_none_or(|s| s == "scheduler");
     let target = if http_trigger {
         None
-    } else if scheduler {
-        Some(lambdalite_protocol::Target {
-            service: "scheduler",
-            operation: None,
-            protocol: Protocol::RestJson,
-        })
     } else if url_action {
         Some(lambdalite_protocol::Target {
             service: "sns",
