@@ -113,20 +113,16 @@ impl EventBridge {
         for d in docs {
             match d.kind.as_str() {
                 BUS => {
-                    if let Ok(b) = serde_json::from_str::<Bus>(&d.body) {
+                    if let Some(b) = d.decode::<Bus>() {
                         state.buses.insert(b.name.clone(), b);
                     }
                 }
                 RULE => {
-                    if let Ok(r) = serde_json::from_str::<Rule>(&d.body) {
+                    if let Some(r) = d.decode::<Rule>() {
                         state.rules.insert(r.key(), r.compile());
                     }
                 }
-                PARCEL => {
-                    if let Ok(p) = serde_json::from_str::<Parcel>(&d.body) {
-                        parcels.push(p);
-                    }
-                }
+                PARCEL => parcels.extend(d.decode::<Parcel>()),
                 _ => {}
             }
         }
@@ -150,7 +146,9 @@ impl EventBridge {
                 modified: now,
                 tags: Vec::new(),
             };
-            let _ = store_put(&eb.store, BUS, DEFAULT_BUS, &bus);
+            let _ = eb
+                .store
+                .apply_later(DocOp::put_json(BUS, DEFAULT_BUS, &bus));
             eb.write().buses.insert(DEFAULT_BUS.into(), bus);
         }
         eb.outbox.resume(parcels);
@@ -259,7 +257,7 @@ impl EventBridge {
                 format!("Event bus {name} already exists."),
             ));
         }
-        self.commit(put_op(BUS, name, &bus)).await?;
+        self.commit(DocOp::put_json(BUS, name, &bus)).await?;
         let mut out = json!({"EventBusArn": bus.arn});
         if let Some(d) = &bus.description {
             out["Description"] = json!(d);
@@ -389,7 +387,7 @@ impl EventBridge {
             compiled: None,
         }
         .compile();
-        self.commit(put_op(RULE, &key, &rule)).await?;
+        self.commit(DocOp::put_json(RULE, &key, &rule)).await?;
         let arn = rule.arn.clone();
         self.write().rules.insert(key.clone(), rule.clone());
         self.restart_timer(&rule);
@@ -461,7 +459,8 @@ impl EventBridge {
         let name = str_of(input, "Name").unwrap_or_default();
         let mut rule = self.rule(&bus, name)?;
         rule.state = state.to_string();
-        self.commit(put_op(RULE, &rule.key(), &rule)).await?;
+        self.commit(DocOp::put_json(RULE, &rule.key(), &rule))
+            .await?;
         self.write().rules.insert(rule.key(), rule.clone());
         self.restart_timer(&rule);
         Ok(json!({}))
@@ -511,7 +510,8 @@ impl EventBridge {
                 "The requested resource exceeds the maximum number allowed.",
             ));
         }
-        self.commit(put_op(RULE, &rule.key(), &rule)).await?;
+        self.commit(DocOp::put_json(RULE, &rule.key(), &rule))
+            .await?;
         self.write().rules.insert(rule.key(), rule);
         Ok(json!({"FailedEntryCount": 0, "FailedEntries": []}))
     }
@@ -527,7 +527,8 @@ impl EventBridge {
             .unwrap_or_default();
         rule.targets
             .retain(|t| !ids.contains(&str_of(t, "Id").unwrap_or_default()));
-        self.commit(put_op(RULE, &rule.key(), &rule)).await?;
+        self.commit(DocOp::put_json(RULE, &rule.key(), &rule))
+            .await?;
         self.write().rules.insert(rule.key(), rule);
         Ok(json!({"FailedEntryCount": 0, "FailedEntries": []}))
     }
@@ -549,11 +550,11 @@ impl EventBridge {
         let mut s = self.write();
         if let Some(b) = s.buses.values_mut().find(|b| b.arn == arn) {
             let out = f(&mut b.tags);
-            return Ok((out, put_op(BUS, &b.name.clone(), b)));
+            return Ok((out, DocOp::put_json(BUS, &b.name.clone(), b)));
         }
         if let Some(r) = s.rules.values_mut().find(|r| r.arn == arn) {
             let out = f(&mut r.tags);
-            return Ok((out, put_op(RULE, &r.key(), r)));
+            return Ok((out, DocOp::put_json(RULE, &r.key(), r)));
         }
         let what = arn.rsplit_once('/').map_or(arn, |(_, n)| n);
         if arn.contains(":rule/") {
@@ -868,7 +869,7 @@ impl EventBridge {
         });
         let parcels = self.parcels_for(&rule, &event, due);
         rule.last_fire_ms = Some(due.timestamp_millis());
-        let op = put_op(RULE, key, &rule);
+        let op = DocOp::put_json(RULE, key, &rule);
         if let Err(e) = self.outbox.post(parcels, vec![op]).await {
             tracing::error!(rule = %rule.arn, error = %e, "a scheduled fire was not recorded");
             return false;
@@ -939,21 +940,6 @@ fn entry_size(e: &Value) -> usize {
     });
     let time = if e.get("Time").is_some() { 14 } else { 0 };
     len("Source") + len("DetailType") + len("Detail") + resources + time
-}
-
-fn put_op<T: serde::Serialize>(kind: &str, key: &str, value: &T) -> DocOp {
-    DocOp::put(kind, key, serde_json::to_string(value).unwrap_or_default())
-}
-
-fn store_put<T: serde::Serialize>(
-    store: &DocStore,
-    kind: &str,
-    key: &str,
-    value: &T,
-) -> Result<(), String> {
-    store
-        .apply_later(put_op(kind, key, value))
-        .map_err(|e| e.to_string())
 }
 
 fn tags_of(v: Option<&Value>) -> Vec<(String, String)> {

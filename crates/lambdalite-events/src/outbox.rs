@@ -76,15 +76,6 @@ impl Outbox {
         &self.deliverer
     }
 
-    /// The parcel document of `p`.
-    pub fn put_op(&self, p: &Parcel) -> DocOp {
-        DocOp::put(
-            self.kind,
-            &p.id,
-            serde_json::to_string(p).unwrap_or_default(),
-        )
-    }
-
     /// Commits `parcels` with `also` (the service's own changes, such as
     /// a schedule's last fire) in one transaction, then delivers them.
     pub async fn post(
@@ -92,7 +83,10 @@ impl Outbox {
         parcels: Vec<Parcel>,
         also: Vec<DocOp>,
     ) -> Result<(), String> {
-        let mut ops: Vec<DocOp> = parcels.iter().map(|p| self.put_op(p)).collect();
+        let mut ops: Vec<DocOp> = parcels
+            .iter()
+            .map(|p| DocOp::put_json(self.kind, &p.id, p))
+            .collect();
         ops.extend(also);
         if !ops.is_empty() {
             commit(&self.store, DocOp::Batch(ops)).await?;

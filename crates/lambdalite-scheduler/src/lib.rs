@@ -94,8 +94,9 @@ fn answer(status: http::StatusCode, request_id: &str, body: &Value) -> Response<
     resp
 }
 
-/// rest-json's error: the code in `x-amzn-ErrorType`, `{"Message": ...}`.
-fn error(request_id: &str, e: &ServiceError) -> Response<Bytes> {
+/// rest-json's error: the code in `x-amzn-ErrorType`, `{"Message": ...}`
+/// (also for requests refused before they reach the service).
+pub fn error(request_id: &str, e: &ServiceError) -> Response<Bytes> {
     let mut resp = answer(
         e.status,
         request_id,
@@ -105,10 +106,4 @@ fn error(request_id: &str, e: &ServiceError) -> Response<Bytes> {
         resp.headers_mut().insert("x-amzn-ErrorType", v);
     }
     resp
-}
-
-/// The error response for a request refused before it reached the
-/// service (a bad signature).
-pub fn refused(request_id: &str, e: &ServiceError) -> Response<Bytes> {
-    error(request_id, e)
 }

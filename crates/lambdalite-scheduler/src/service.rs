@@ -177,20 +177,16 @@ impl Scheduler {
         for d in docs {
             match d.kind.as_str() {
                 GROUP => {
-                    if let Ok(g) = serde_json::from_str::<Group>(&d.body) {
+                    if let Some(g) = d.decode::<Group>() {
                         state.groups.insert(g.name.clone(), g);
                     }
                 }
                 SCHEDULE => {
-                    if let Ok(s) = serde_json::from_str::<Schedule>(&d.body) {
+                    if let Some(s) = d.decode::<Schedule>() {
                         state.schedules.insert(s.key(), s);
                     }
                 }
-                PARCEL => {
-                    if let Ok(p) = serde_json::from_str::<Parcel>(&d.body) {
-                        parcels.push(p);
-                    }
-                }
+                PARCEL => parcels.extend(d.decode::<Parcel>()),
                 _ => {}
             }
         }
@@ -213,7 +209,9 @@ impl Scheduler {
                 modified_ms: now,
                 tags: Vec::new(),
             };
-            let _ = s.store.apply_later(put_op(GROUP, DEFAULT_GROUP, &g));
+            let _ = s
+                .store
+                .apply_later(DocOp::put_json(GROUP, DEFAULT_GROUP, &g));
             s.write().groups.insert(DEFAULT_GROUP.into(), g);
         }
         s.outbox.resume(parcels);
@@ -276,7 +274,7 @@ impl Scheduler {
             modified_ms: now,
             tags: tags_of(input.get("Tags")),
         };
-        self.commit(put_op(GROUP, name, &g)).await?;
+        self.commit(DocOp::put_json(GROUP, name, &g)).await?;
         let arn = g.arn.clone();
         self.write().groups.insert(name.to_string(), g);
         Ok(json!({ "ScheduleGroupArn": arn }))
@@ -458,7 +456,7 @@ impl Scheduler {
         if self.read().schedules.contains_key(&s.key()) {
             return Err(conflict(format!("Schedule {name} already exists.")));
         }
-        self.commit(put_op(SCHEDULE, &s.key(), &s)).await?;
+        self.commit(DocOp::put_json(SCHEDULE, &s.key(), &s)).await?;
         let arn = s.arn.clone();
         self.write().schedules.insert(s.key(), s.clone());
         self.restart_timer(&s);
@@ -477,7 +475,7 @@ impl Scheduler {
         if s.expression == old.expression && s.timezone == old.timezone {
             s.last_fire_ms = old.last_fire_ms;
         }
-        self.commit(put_op(SCHEDULE, &s.key(), &s)).await?;
+        self.commit(DocOp::put_json(SCHEDULE, &s.key(), &s)).await?;
         let arn = s.arn.clone();
         self.write().schedules.insert(s.key(), s.clone());
         self.restart_timer(&s);
@@ -591,7 +589,7 @@ impl Scheduler {
                     None => g.tags.push((k, v)),
                 }
             }
-            put_op(GROUP, &name, g)
+            DocOp::put_json(GROUP, &name, g)
         };
         self.commit(op).await?;
         Ok(json!({}))
@@ -606,7 +604,7 @@ impl Scheduler {
                 return Err(not_found(format!("Schedule group {name} does not exist.")));
             };
             g.tags.retain(|(k, _)| !keys.iter().any(|x| x == k));
-            put_op(GROUP, &name, g)
+            DocOp::put_json(GROUP, &name, g)
         };
         self.commit(op).await?;
         Ok(json!({}))
@@ -686,7 +684,7 @@ impl Scheduler {
             DocOp::delete(SCHEDULE, k)
         } else {
             s.last_fire_ms = Some(due.timestamp_millis());
-            put_op(SCHEDULE, k, &s)
+            DocOp::put_json(SCHEDULE, k, &s)
         };
         if let Err(e) = self.outbox.post(parcels, vec![op]).await {
             tracing::error!(schedule = %s.arn, error = %e, "a schedule's fire was not recorded");
@@ -798,10 +796,6 @@ impl Query {
     }
 }
 
-fn put_op<T: Serialize>(kind: &str, key: &str, value: &T) -> DocOp {
-    DocOp::put(kind, key, serde_json::to_string(value).unwrap_or_default())
-}
-
 fn tags_of(v: Option<&Value>) -> Vec<(String, String)> {
     v.and_then(Value::as_array)
         .map(|a| {
@@ -823,18 +817,34 @@ fn check_name(name: &str, field: &str) -> Result<(), ServiceError> {
             "1 validation error detected: Value '{name}' at '{field}' failed to satisfy constraint: Member must have length less than or equal to 64"
         )));
     }
-    check_pattern(name, field, "[0-9a-zA-Z-_.]+")
+    check_pattern(name, field, &NAME)
 }
 
-/// A member against its pattern, worded as AWS's validation error.
-fn check_pattern(value: &str, field: &str, pattern: &str) -> Result<(), ServiceError> {
+/// A member's pattern as the API model spells it, compiled once.
+type MemberPattern = std::sync::LazyLock<(&'static str, regex::Regex)>;
+
+fn anchored(pattern: &'static str) -> (&'static str, regex::Regex) {
     let whole = format!("^(?:{pattern})$");
-    let ok = regex::Regex::new(&whole).is_ok_and(|r| r.is_match(value));
-    if ok {
+    (
+        pattern,
+        regex::Regex::new(&whole).expect("the model's patterns compile"),
+    )
+}
+
+static NAME: MemberPattern = MemberPattern::new(|| anchored("[0-9a-zA-Z-_.]+"));
+static ROLE_ARN: MemberPattern =
+    MemberPattern::new(|| anchored(r"arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+"));
+static DLQ_ARN: MemberPattern =
+    MemberPattern::new(|| anchored(r"arn:aws[a-z-]*:sqs:[a-z0-9\-]+:\d{12}:[a-zA-Z0-9\-_]+"));
+
+/// A member against its pattern, worded as AWS's validation error.
+fn check_pattern(value: &str, field: &str, pattern: &MemberPattern) -> Result<(), ServiceError> {
+    let (text, regex) = &**pattern;
+    if regex.is_match(value) {
         return Ok(());
     }
     Err(validation(format!(
-        "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}"
+        "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: Member must satisfy regular expression pattern: {text}"
     )))
 }
 
@@ -848,11 +858,7 @@ fn check_target(t: &Value) -> Result<(), ServiceError> {
             )));
         }
     }
-    check_pattern(
-        role,
-        "target.roleArn",
-        r"arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+",
-    )?;
+    check_pattern(role, "target.roleArn", &ROLE_ARN)?;
     if let Some(input) = t.get("Input") {
         if input.as_str().is_none_or(str::is_empty) {
             return Err(validation(
@@ -864,7 +870,7 @@ fn check_target(t: &Value) -> Result<(), ServiceError> {
         check_pattern(
             dlq.as_str().unwrap_or_default(),
             "target.deadLetterConfig.arn",
-            r"arn:aws[a-z-]*:sqs:[a-z0-9\-]+:\d{12}:[a-zA-Z0-9\-_]+",
+            &DLQ_ARN,
         )?;
     }
     if let Some(p) = t.get("RetryPolicy") {

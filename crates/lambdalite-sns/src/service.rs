@@ -142,17 +142,17 @@ impl Sns {
         for d in docs {
             match d.kind.as_str() {
                 TOPIC => {
-                    if let Ok(t) = serde_json::from_str::<Topic>(&d.body) {
+                    if let Some(t) = d.decode::<Topic>() {
                         state.topics.insert(t.arn.clone(), t);
                     }
                 }
                 SUBSCRIPTION => {
-                    if let Ok(s) = serde_json::from_str::<Subscription>(&d.body) {
+                    if let Some(s) = d.decode::<Subscription>() {
                         state.subscriptions.insert(s.arn.clone(), s);
                     }
                 }
                 DELIVERY => {
-                    if let Ok(p) = serde_json::from_str::<Pending>(&d.body) {
+                    if let Some(p) = d.decode::<Pending>() {
                         pending.push(p);
                     }
                 }
@@ -234,20 +234,9 @@ impl Sns {
     }
 
     async fn commit(&self, op: DocOp) -> Result<(), SnsError> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        self.store
-            .apply_then(
-                op,
-                Box::new(move |r| {
-                    let _ = tx.send(r);
-                }),
-            )
-            .map_err(SnsError::internal)?;
-        match rx.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(SnsError::internal(e)),
-            Err(e) => Err(SnsError::internal(e)),
-        }
+        lambdalite_events::outbox::commit(&self.store, op)
+            .await
+            .map_err(SnsError::internal)
     }
 
     pub fn topic_arn(&self, name: &str) -> String {
@@ -315,8 +304,7 @@ impl Sns {
             attributes,
             tags,
         };
-        self.commit(DocOp::put(TOPIC, &arn, to_json(&topic)))
-            .await?;
+        self.commit(DocOp::put_json(TOPIC, &arn, &topic)).await?;
         self.write().topics.insert(arn.clone(), topic);
         Ok(arn)
     }
@@ -378,7 +366,7 @@ impl Sns {
         let mut t = self.topic(arn)?;
         crate::attributes::check_settable_topic_attribute(name, value, t.is_fifo())?;
         t.attributes.insert(name.to_string(), value.to_string());
-        self.commit(DocOp::put(TOPIC, arn, to_json(&t))).await?;
+        self.commit(DocOp::put_json(TOPIC, arn, &t)).await?;
         self.write().topics.insert(arn.to_string(), t);
         Ok(())
     }
@@ -415,7 +403,7 @@ impl Sns {
                 "Could not complete request: tag quota of per resource exceeded",
             ));
         }
-        self.commit(DocOp::put(TOPIC, arn, to_json(&t))).await?;
+        self.commit(DocOp::put_json(TOPIC, arn, &t)).await?;
         self.write().topics.insert(arn.to_string(), t);
         Ok(())
     }
@@ -493,10 +481,10 @@ impl Sns {
             confirmed: !http,
             token: http.then(new_token),
         };
-        let mut ops = vec![DocOp::put(SUBSCRIPTION, &arn, to_json(&sub))];
+        let mut ops = vec![DocOp::put_json(SUBSCRIPTION, &arn, &sub)];
         let confirmation = http.then(|| self.confirmation(&sub, base));
         if let Some(p) = &confirmation {
-            ops.push(DocOp::put(DELIVERY, &p.id, to_json(p)));
+            ops.push(DocOp::put_json(DELIVERY, &p.id, p));
         }
         self.commit(DocOp::Batch(ops)).await?;
         self.write().subscriptions.insert(arn.clone(), sub);
@@ -553,7 +541,7 @@ impl Sns {
         };
         if !sub.confirmed {
             sub.confirmed = true;
-            self.commit(DocOp::put(SUBSCRIPTION, &sub.arn, to_json(&sub)))
+            self.commit(DocOp::put_json(SUBSCRIPTION, &sub.arn, &sub))
                 .await?;
             let arn = sub.arn.clone();
             self.write().subscriptions.insert(arn, sub.clone());
@@ -583,7 +571,7 @@ impl Sns {
             p
         });
         if let Some(p) = &notice {
-            ops.push(DocOp::put(DELIVERY, &p.id, to_json(p)));
+            ops.push(DocOp::put_json(DELIVERY, &p.id, p));
         }
         self.commit(DocOp::Batch(ops)).await?;
         self.write().subscriptions.remove(arn);
@@ -643,8 +631,7 @@ impl Sns {
             s.attributes.insert(name.to_string(), value.to_string());
         }
         normalize(&mut s.attributes);
-        self.commit(DocOp::put(SUBSCRIPTION, arn, to_json(&s)))
-            .await?;
+        self.commit(DocOp::put_json(SUBSCRIPTION, arn, &s)).await?;
         self.write().subscriptions.insert(arn.to_string(), s);
         Ok(())
     }
@@ -798,7 +785,7 @@ impl Sns {
         if !pending.is_empty() {
             let ops = pending
                 .iter()
-                .map(|p| DocOp::put(DELIVERY, &p.id, to_json(p)))
+                .map(|p| DocOp::put_json(DELIVERY, &p.id, p))
                 .collect();
             self.sign_ahead(&pending);
             self.commit(DocOp::Batch(ops)).await?;
@@ -1220,9 +1207,6 @@ fn hex_sha256(data: &[u8]) -> String {
         .collect()
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_default()
-}
 /// Attribute values as SNS keeps them (`RawMessageDelivery` lower-cased).
 fn normalize(attributes: &mut BTreeMap<String, String>) {
     if let Some(v) = attributes.get_mut("RawMessageDelivery") {

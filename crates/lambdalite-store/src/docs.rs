@@ -23,6 +23,13 @@ pub struct Doc {
     pub body: String,
 }
 
+impl Doc {
+    /// The document read back as `T` (`None`: it is not one).
+    pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        serde_json::from_str(&self.body).ok()
+    }
+}
+
 /// One change.
 #[derive(Debug, Clone)]
 pub enum DocOp {
@@ -42,6 +49,11 @@ impl DocOp {
             key: key.to_string(),
             body,
         })
+    }
+
+    /// Puts `value` as its JSON.
+    pub fn put_json<T: serde::Serialize>(kind: &str, key: &str, value: &T) -> DocOp {
+        DocOp::put(kind, key, serde_json::to_string(value).unwrap_or_default())
     }
 
     pub fn delete(kind: &str, key: &str) -> DocOp {

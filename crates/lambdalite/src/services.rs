@@ -55,7 +55,7 @@ fn error_response(
     e: &ServiceError,
 ) -> Response {
     to_axum(match protocol {
-        Protocol::RestJson => lambdalite_scheduler::refused(request_id, e),
+        Protocol::RestJson => lambdalite_scheduler::error(request_id, e),
         Protocol::Query if service == "sns" => query::error(lambdalite_sns::XMLNS, request_id, e),
         Protocol::Query => {
             query::error("http://queue.amazonaws.com/doc/2012-11-05/", request_id, e)
