@@ -480,4 +480,16 @@ impl lambdalite_events::Functions for ApiFunctions {
                 .map_err(|e| DeliveryError::retry(e.to_string()))
         })
     }
+
+    fn permits(&self, function_arn: &str, principal: &str, source_arn: &str) -> bool {
+        let Some(state) = self.state.upgrade() else {
+            return false;
+        };
+        let Ok(r) = parse_function_ref(function_arn, None, NameShape::Namespaced, &state.partition)
+        else {
+            return false;
+        };
+        state.version_to_run(&r).is_ok()
+            && crate::policy::service_may_invoke(&state, &r, principal, source_arn)
+    }
 }

@@ -94,6 +94,8 @@ pub trait Topics: Send + Sync {
         message: String,
         subject: Option<String>,
     ) -> BoxFuture<'_, Result<(), DeliveryError>>;
+    /// Whether the topic exists.
+    fn exists(&self, topic_arn: &str) -> bool;
 }
 
 /// How a sender retries: `immediate` retries at once, then waits that
@@ -165,6 +167,19 @@ impl Deliverer {
     /// Whether a queue exists.
     pub fn queue_exists(&self, arn: &str) -> bool {
         self.queues.exists(arn)
+    }
+
+    /// Whether a topic exists.
+    pub fn topic_exists(&self, arn: &str) -> bool {
+        self.topics.get().is_some_and(|t| t.exists(arn))
+    }
+
+    /// Whether a function exists and lets `principal` invoke it for
+    /// `source_arn`.
+    pub fn function_permits(&self, arn: &str, principal: &str, source_arn: &str) -> bool {
+        self.functions
+            .get()
+            .is_some_and(|f| f.permits(arn, principal, source_arn))
     }
 
     /// One attempt.

@@ -59,6 +59,10 @@ pub trait Functions: Send + Sync {
         principal: &str,
         source_arn: &str,
     ) -> BoxFuture<'_, Result<(), DeliveryError>>;
+    /// Whether the function exists and its resource policy lets
+    /// `principal` invoke it for `source_arn` (a service checking a
+    /// destination before it accepts it).
+    fn permits(&self, function_arn: &str, principal: &str, source_arn: &str) -> bool;
 }
 
 /// A message as a queue hands it to a poller.

@@ -208,18 +208,73 @@ impl Auth {
         self.check(parts, None, now, SERVICE)
     }
 
-    fn check(
+    /// Verifies an S3 request from its head alone: the signature covers
+    /// the payload hash the request declares (`x-amz-content-sha256`), and
+    /// what that declaration still asks of the body comes back with the
+    /// caller, for the body's reader to prove while it streams.
+    pub fn verify_s3(&self, parts: &Parts, now: DateTime<Utc>) -> Result<Verified, LambdaError> {
+        let mut payload = Payload::declared(&parts.headers);
+        let (caller, signer) = self.check_head(parts, now, "s3")?;
+        if let Payload::Chunked { signer: s, .. } = &mut payload {
+            *s = signer;
+        }
+        Ok(Verified { caller, payload })
+    }
+
+    fn check_head(
         &self,
         parts: &Parts,
-        body: Option<&[u8]>,
         now: DateTime<Utc>,
         service: &str,
-    ) -> Result<Caller, LambdaError> {
+    ) -> Result<(Caller, Option<ChunkSigner>), LambdaError> {
         let query = parts.uri.query().unwrap_or("");
         let params = query_pairs(query);
         let presigned = params.iter().any(|(k, _)| k == "X-Amz-Algorithm");
+        let (sig, key) = self.signature_and_key(parts, &params, presigned)?;
+        self.check_scope(&sig, service)?;
+        check_time(&sig, now)?;
+        let declared = if presigned {
+            UNSIGNED_PAYLOAD.to_string()
+        } else {
+            header(&parts.headers, "x-amz-content-sha256")
+                .unwrap_or(UNSIGNED_PAYLOAD)
+                .to_string()
+        };
+        let canonical = canonical_request_with(
+            parts.method.as_str(),
+            &uri_encode(&percent_decode(parts.uri.path()), true),
+            &params,
+            presigned,
+            &parts.headers,
+            &sig.signed_headers,
+            &declared,
+        );
+        let expected = signature(&key.secret, &sig.date, &sig.scope(), &canonical);
+        if !constant_time_eq(expected.as_bytes(), sig.signature.as_bytes()) {
+            return Err(LambdaError::InvalidSignature(
+                "The request signature we calculated does not match the signature you provided. \
+                 Check your key and signing method."
+                    .into(),
+            ));
+        }
+        let signer = declared.starts_with("STREAMING-AWS4-HMAC-SHA256").then(|| ChunkSigner {
+            key: signing_key(&key.secret, &sig.scope()),
+            date: sig.date.clone(),
+            scope: sig.scope(),
+            previous: sig.signature.clone(),
+        });
+        Ok((key.caller, signer))
+    }
+
+    /// The signature a request carries and the key it names.
+    fn signature_and_key(
+        &self,
+        parts: &Parts,
+        params: &[(String, String)],
+        presigned: bool,
+    ) -> Result<(SignatureInput, Key), LambdaError> {
         let sig = if presigned {
-            SignatureInput::from_query(&params)?
+            SignatureInput::from_query(params)?
         } else {
             match header(&parts.headers, "authorization") {
                 Some(a) => SignatureInput::from_header(a, &parts.headers)?,
@@ -245,6 +300,20 @@ impl Auth {
                 _ => return Err(unrecognized()),
             },
         };
+        Ok((sig, key))
+    }
+
+    fn check(
+        &self,
+        parts: &Parts,
+        body: Option<&[u8]>,
+        now: DateTime<Utc>,
+        service: &str,
+    ) -> Result<Caller, LambdaError> {
+        let query = parts.uri.query().unwrap_or("");
+        let params = query_pairs(query);
+        let presigned = params.iter().any(|(k, _)| k == "X-Amz-Algorithm");
+        let (sig, key) = self.signature_and_key(parts, &params, presigned)?;
         self.check_scope(&sig, service)?;
         check_time(&sig, now)?;
         let Some(body) = body else {
@@ -691,6 +760,28 @@ fn canonical_request(
     signed_headers: &[String],
     payload_hash: &str,
 ) -> String {
+    canonical_request_with(
+        method,
+        &canonical_uri(path),
+        params,
+        presigned,
+        headers,
+        signed_headers,
+        payload_hash,
+    )
+}
+
+/// The canonical request with its canonical URI already made (S3's is
+/// the path encoded once, with nothing normalised).
+fn canonical_request_with(
+    method: &str,
+    canonical_uri: &str,
+    params: &[(String, String)],
+    presigned: bool,
+    headers: &HeaderMap,
+    signed_headers: &[String],
+    payload_hash: &str,
+) -> String {
     let mut query: Vec<(String, String)> = params
         .iter()
         .filter(|(k, _)| !(presigned && k == "X-Amz-Signature"))
@@ -717,8 +808,7 @@ fn canonical_request(
         canonical_headers.push_str(&format!("{name}:{}\n", values.join(",")));
     }
     format!(
-        "{method}\n{}\n{query}\n{canonical_headers}\n{}\n{payload_hash}",
-        canonical_uri(path),
+        "{method}\n{canonical_uri}\n{query}\n{canonical_headers}\n{}\n{payload_hash}",
         signed_headers.join(";")
     )
 }
@@ -735,6 +825,11 @@ fn signature(secret: &str, date: &str, scope: &str, canonical: &str) -> String {
         "{ALGORITHM}\n{date}\n{scope}\n{}",
         hex(&Sha256::digest(canonical.as_bytes()))
     );
+    hex(&hmac(&signing_key(secret, scope), &string_to_sign))
+}
+
+/// The key a scope's signatures are made with.
+fn signing_key(secret: &str, scope: &str) -> Vec<u8> {
     let mut parts = scope.split('/');
     let mut key = hmac(
         format!("AWS4{secret}").as_bytes(),
@@ -743,7 +838,97 @@ fn signature(secret: &str, date: &str, scope: &str, canonical: &str) -> String {
     for p in parts {
         key = hmac(&key, p);
     }
-    hex(&hmac(&key, &string_to_sign))
+    key
+}
+
+/// The hex sha256 of nothing.
+const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+/// A verified S3 request: who sent it, and what its body must prove.
+#[derive(Debug)]
+pub struct Verified {
+    pub caller: Caller,
+    pub payload: Payload,
+}
+
+/// What an S3 request declares about its body (`x-amz-content-sha256`).
+#[derive(Debug)]
+pub enum Payload {
+    /// `UNSIGNED-PAYLOAD`, a presigned URL, or nothing declared.
+    Unsigned,
+    /// The body must hash to this (lowercase hex sha256).
+    Sha256(String),
+    /// `aws-chunked` framing (`STREAMING-…`): each chunk's signature is
+    /// checked by `signer` when the payload is signed; `trailer` when
+    /// checksums follow the last chunk.
+    Chunked {
+        signer: Option<ChunkSigner>,
+        trailer: bool,
+    },
+}
+
+impl Payload {
+    /// What the headers declare, unverified (when requests are not checked,
+    /// the framing must still be read).
+    pub fn declared(headers: &HeaderMap) -> Payload {
+        match header(headers, "x-amz-content-sha256") {
+            Some(h) if h.starts_with("STREAMING-") => Payload::Chunked {
+                signer: None,
+                trailer: h.ends_with("-TRAILER"),
+            },
+            Some(h) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                Payload::Sha256(h.to_ascii_lowercase())
+            }
+            _ => Payload::Unsigned,
+        }
+    }
+}
+
+/// Checks the chain of an `aws-chunked` body's signatures: each chunk's
+/// signs its data after the previous one's (the first after the request's).
+#[derive(Debug, Clone)]
+pub struct ChunkSigner {
+    key: Vec<u8>,
+    date: String,
+    scope: String,
+    previous: String,
+}
+
+impl ChunkSigner {
+    /// Whether `signature` is the next chunk's, for data hashing to
+    /// `data_sha256`; the chain moves on when it is.
+    pub fn chunk(&mut self, data_sha256: &[u8], signature: &str) -> bool {
+        let to_sign = format!(
+            "AWS4-HMAC-SHA256-PAYLOAD\n{}\n{}\n{}\n{EMPTY_SHA256}\n{}",
+            self.date,
+            self.scope,
+            self.previous,
+            hex(data_sha256)
+        );
+        self.advance(&to_sign, signature)
+    }
+
+    /// Whether `signature` signs the trailing headers (`name:value\n`
+    /// each, as they came).
+    pub fn trailer(&mut self, canonical_trailers: &str, signature: &str) -> bool {
+        let to_sign = format!(
+            "AWS4-HMAC-SHA256-TRAILER\n{}\n{}\n{}\n{}",
+            self.date,
+            self.scope,
+            self.previous,
+            hex(&Sha256::digest(canonical_trailers.as_bytes()))
+        );
+        self.advance(&to_sign, signature)
+    }
+
+    fn advance(&mut self, to_sign: &str, signature: &str) -> bool {
+        let expected = hex(&hmac(&self.key, to_sign));
+        if !constant_time_eq(expected.as_bytes(), signature.as_bytes()) {
+            return false;
+        }
+        self.previous = expected;
+        true
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -941,5 +1126,21 @@ mod tests {
         assert_eq!(percent_decode("%"), "%");
         assert_eq!(percent_decode("%4"), "%4");
         assert_eq!(percent_decode("a%41"), "aA");
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    pub fn signing_key(secret: &str, scope: &str) -> Vec<u8> {
+        super::signing_key(secret, scope)
+    }
+
+    pub fn signer(key: Vec<u8>, date: &str, scope: &str, seed: &str) -> super::ChunkSigner {
+        super::ChunkSigner {
+            key,
+            date: date.into(),
+            scope: scope.into(),
+            previous: seed.into(),
+        }
     }
 }

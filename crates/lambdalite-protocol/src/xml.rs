@@ -13,6 +13,19 @@ impl Xml {
         }
     }
 
+    /// A document starting with `declaration`.
+    pub fn new_with(declaration: &str) -> Xml {
+        Xml {
+            buf: declaration.to_string(),
+        }
+    }
+
+    /// Text inside the current element.
+    pub fn text(&mut self, text: &str) -> &mut Xml {
+        escape_into(&mut self.buf, text);
+        self
+    }
+
     /// `<tag>` (with an `xmlns` when given).
     pub fn open(&mut self, tag: &str, xmlns: Option<&str>) -> &mut Xml {
         self.buf.push('<');

@@ -109,4 +109,8 @@ impl lambdalite_events::Topics for Sns {
                 .map_err(|e| DeliveryError::retry(e.message))
         })
     }
+
+    fn exists(&self, topic_arn: &str) -> bool {
+        self.me().is_some_and(|me| me.topic(topic_arn).is_ok())
+    }
 }

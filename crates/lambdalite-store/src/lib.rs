@@ -8,6 +8,7 @@
 
 mod code;
 pub mod docs;
+pub mod objects;
 pub mod queue;
 mod sqlite;
 pub mod sqs;

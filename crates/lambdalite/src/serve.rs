@@ -372,12 +372,24 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         deliverer.clone(),
         Arc::new(lambdalite_events::schedule::SystemClock),
     );
+    let (s3_store, s3_docs) =
+        lambdalite_store::docs::DocStore::open(&layout.service_database("s3"), "s3")
+            .context("opening the S3 tables")?;
+    let s3 = lambdalite_s3::S3::new(
+        &args.account_id,
+        &args.region,
+        s3_store,
+        s3_docs,
+        lambdalite_store::objects::Blobs::open(&layout).context("opening the object bodies")?,
+        deliverer.clone(),
+    );
     let services = Arc::new(crate::services::Services {
         auth: state.auth.clone(),
         sqs: sqs.clone(),
         sns,
         events,
         scheduler,
+        s3,
     });
     for path in &args.apis {
         let ids = lambdalite_api::gateway::import_path(&state, path)

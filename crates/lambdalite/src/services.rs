@@ -26,6 +26,94 @@ pub struct Services {
     pub sns: Arc<lambdalite_sns::Sns>,
     pub events: Arc<lambdalite_eventbridge::EventBridge>,
     pub scheduler: Arc<lambdalite_scheduler::Scheduler>,
+    pub s3: Arc<lambdalite_s3::S3>,
+}
+
+/// Whether a request is for S3: signed for it, sent to an S3 host
+/// (`s3.localhost`, `BUCKET.s3.localhost`), or unsigned to a bucket's
+/// path.
+fn is_s3(parts: &http::request::Parts, host: &str, s3: &lambdalite_s3::S3) -> bool {
+    match lambdalite_protocol::dispatch::signing_service(parts) {
+        Some(s) => s == "s3",
+        None => {
+            if lambdalite_s3::wire::is_s3_host(host) {
+                return true;
+            }
+            let path = parts.uri.path().trim_start_matches('/');
+            let first = path.split('/').next().unwrap_or("");
+            !first.is_empty()
+                && lambdalite_s3::check_bucket_name(first).is_ok()
+                && s3.has_bucket(first)
+        }
+    }
+}
+
+/// S3's answer to a request whose signature fails.
+fn s3_auth_error(e: &LambdaError) -> lambdalite_s3::S3Error {
+    use lambdalite_s3::S3Error;
+    match e {
+        LambdaError::MissingAuthenticationToken(_) => {
+            S3Error::new(StatusCode::FORBIDDEN, "AccessDenied", "Access Denied")
+        }
+        LambdaError::UnrecognizedClient(_) => S3Error::new(
+            StatusCode::FORBIDDEN,
+            "InvalidAccessKeyId",
+            "The AWS Access Key Id you provided does not exist in our records.",
+        ),
+        LambdaError::InvalidSignature(m) if m.starts_with("Signature expired") => {
+            S3Error::new(StatusCode::FORBIDDEN, "AccessDenied", "Request has expired")
+        }
+        LambdaError::InvalidSignature(m) if m.starts_with("The request signature") => {
+            S3Error::new(
+                StatusCode::FORBIDDEN,
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you provided. \
+                 Check your key and signing method.",
+            )
+        }
+        LambdaError::InvalidSignature(m) | LambdaError::IncompleteSignature(m) => {
+            S3Error::new(StatusCode::BAD_REQUEST, "AuthorizationHeaderMalformed", m.clone())
+        }
+        other => S3Error::new(StatusCode::FORBIDDEN, "AccessDenied", other.to_string()),
+    }
+}
+
+/// Serves an S3 request: verified from its head, its body streamed.
+async fn serve_s3(services: &Services, parts: http::request::Parts, body: Body) -> Response {
+    let request_id = uuid::Uuid::new_v4().simple().to_string()[..16].to_ascii_uppercase();
+    let head = parts.method == http::Method::HEAD;
+    let from_functions = parts.extensions.get::<FromFunctions>().is_some();
+    let (payload, principal) = if services.auth.enforced() || from_functions {
+        match services.auth.verify_s3(&parts, chrono::Utc::now()) {
+            Ok(v) if services.auth.is_own(&v.caller) => (v.payload, v.caller.account),
+            Ok(_) => {
+                let e = lambdalite_s3::S3Error::new(StatusCode::FORBIDDEN, "AccessDenied", "Access Denied");
+                return to_axum(e.response(&request_id, head));
+            }
+            Err(e) => return to_axum(s3_auth_error(&e).response(&request_id, head)),
+        }
+    } else {
+        (
+            lambdalite_protocol::sigv4::Payload::declared(&parts.headers),
+            services.auth.account().to_string(),
+        )
+    };
+    let source_ip = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "127.0.0.1".into());
+    services
+        .s3
+        .handle(lambdalite_s3::S3Request {
+            parts: &parts,
+            body: std::sync::Mutex::new(Some(body)),
+            payload,
+            request_id: &request_id,
+            source_ip,
+            principal,
+        })
+        .await
 }
 
 /// AWS's answer to a request whose signature fails, in the service's terms.
@@ -93,6 +181,9 @@ pub async fn dispatch(State(services): State<Arc<Services>>, req: Request, next:
         && parts.uri.path() == "/"
         && lambdalite_protocol::dispatch::signing_service(&parts).is_none()
         && lambdalite_sns::is_url_action(parts.uri.query());
+    if !http_trigger && is_s3(&parts, host, &services.s3) {
+        return serve_s3(&services, parts, body).await;
+    }
     let target = if http_trigger {
         None
     } else if url_action {
