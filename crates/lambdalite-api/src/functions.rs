@@ -208,7 +208,7 @@ pub async fn create(
     };
     let st = state.clone();
     let record = blocking(move || {
-        let code = st.code.put(&spec.zip)?;
+        let code = crate::code_objects::store(&st, &spec.code)?;
         crate::layers::check_total_size(&code, &layers)?;
         crate::layers::merge(&st, &layers)?;
         let mut config = spec.initial_config(code);
@@ -376,7 +376,7 @@ pub async fn update_code(
     check_revision(new_code.revision_id.as_deref(), &current.revision_id)?;
     let st = state.clone();
     let shown = blocking(move || {
-        let code = st.code.put(&new_code.zip)?;
+        let code = crate::code_objects::store(&st, &new_code.code)?;
         crate::layers::check_total_size(&code, &current.layers)?;
         if new_code.dry_run {
             let mut preview = (*current).clone();

@@ -9,7 +9,6 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use base64::Engine as _;
 use lambdalite_model::config::CodeRef;
 use lambdalite_model::layer::{LayerRef, LayerVersion};
 use lambdalite_model::{limits, runtime, LambdaError};
@@ -179,6 +178,8 @@ pub struct ContentInput {
     pub s3_bucket: Option<String>,
     #[serde(rename = "S3Key")]
     pub s3_key: Option<String>,
+    #[serde(rename = "S3ObjectVersion")]
+    pub s3_object_version: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -247,35 +248,20 @@ pub async fn publish(
         return Err(ApiError(LambdaError::Validation(errors)));
     }
     let content = input.content.unwrap_or_default();
-    let Some(zip_b64) = content.zip_file else {
-        return Err(ApiError(LambdaError::InvalidParameterValue(
-            if content.s3_bucket.is_some() || content.s3_key.is_some() {
-                "lambdalite takes layer content as ZipFile only: S3Bucket and S3Key are not supported."
-            } else {
-                "Please provide a source for layer content."
-            }
-            .into(),
-        )));
-    };
-    let zip = base64::engine::general_purpose::STANDARD
-        .decode(zip_b64.trim())
-        .map_err(|e| {
-            ApiError(LambdaError::InvalidRequestContent(format!(
-                "Could not parse request body into json: ZipFile is not valid base64: {e}"
-            )))
-        })?;
-    if zip.len() as u64 > limits::ZIP_MAX_BYTES {
-        return Err(ApiError(LambdaError::RequestEntityTooLarge(format!(
-            "Zipped size must be smaller than {} bytes",
-            limits::ZIP_MAX_BYTES
-        ))));
-    }
+    let source = lambdalite_model::validate::code_source(
+        content.zip_file.as_deref(),
+        content.s3_bucket.as_deref(),
+        content.s3_key.as_deref(),
+        content.s3_object_version.as_deref(),
+        false,
+        "layer content",
+    )?;
     let st = state.clone();
     let description = input.description.unwrap_or_default();
     let license = input.license_info;
     let lname = name.clone();
     let lv = blocking(move || {
-        let code = st.code.put(&zip)?;
+        let code = crate::code_objects::store(&st, &source)?;
         Ok(st
             .store
             .publish_layer_version(&lname, &mut |version| LayerVersion {

@@ -6,6 +6,7 @@
 //! itself (lambdalite-store does) nor run functions (lambdalite-invoke does).
 
 mod aliases;
+pub mod code_objects;
 pub mod async_events;
 pub mod auth;
 mod concurrency;
@@ -61,6 +62,8 @@ pub struct AppState {
     pub gateway: gateway::Gateway,
     /// Event source mappings' pollers.
     pub mappings: Arc<lambdalite_events::Mappings>,
+    /// Where packages given as S3 objects are read (set once S3 runs).
+    pub code_objects: std::sync::OnceLock<Arc<dyn code_objects::CodeObjects>>,
 }
 
 /// Brings the invoker's view in line with the store and starts delivering

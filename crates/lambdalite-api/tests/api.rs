@@ -49,6 +49,7 @@ async fn start() -> Server {
         async_runner,
         auth: lambdalite_api::auth::Auth::open("us-east-1", "000000000000"),
         gateway: Default::default(),
+        code_objects: Default::default(),
         mappings: lambdalite_events::Mappings::new("us-east-1", Arc::new(NoQueues)),
     });
     lambdalite_api::start(&state);

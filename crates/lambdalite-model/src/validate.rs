@@ -155,6 +155,8 @@ pub struct UpdateFunctionCodeInput {
     pub s3_bucket: Option<String>,
     #[serde(rename = "S3Key")]
     pub s3_key: Option<String>,
+    #[serde(rename = "S3ObjectVersion")]
+    pub s3_object_version: Option<String>,
     pub image_uri: Option<String>,
     pub architectures: Option<Vec<String>>,
     pub publish: Option<bool>,
@@ -257,7 +259,7 @@ impl SettingsPatch {
 #[derive(Debug, Clone)]
 pub struct NewFunction {
     pub name: String,
-    pub zip: Vec<u8>,
+    pub code: CodeSource,
     pub publish: bool,
     pub architecture: String,
     pub tags: BTreeMap<String, String>,
@@ -298,7 +300,7 @@ impl NewFunction {
 /// A validated UpdateFunctionCode.
 #[derive(Debug, Clone)]
 pub struct NewCode {
-    pub zip: Vec<u8>,
+    pub code: CodeSource,
     pub publish: bool,
     pub dry_run: bool,
     pub architecture: Option<String>,
@@ -665,7 +667,7 @@ fn check_tags(errors: &mut Vec<String>, tags: &BTreeMap<String, String>) {
 }
 
 /// Decodes a `ZipFile` blob and checks its size.
-fn decode_zip(b64: &str) -> Result<Vec<u8>, LambdaError> {
+pub fn decode_zip(b64: &str) -> Result<Vec<u8>, LambdaError> {
     let zip = base64::engine::general_purpose::STANDARD
         .decode(b64.trim())
         .map_err(|e| {
@@ -682,18 +684,48 @@ fn decode_zip(b64: &str) -> Result<Vec<u8>, LambdaError> {
     Ok(zip)
 }
 
-fn code_source_error(has_s3: bool, has_image: bool) -> LambdaError {
-    if has_image {
-        LambdaError::InvalidParameterValue(
+/// Where a package comes from: inline, or an object of lambdalite's S3.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeSource {
+    Zip(Vec<u8>),
+    S3 { bucket: String, key: String },
+}
+
+/// The package a request gives: its `ZipFile`, or its `S3Bucket` and
+/// `S3Key` (lambdalite's buckets keep no versions, so an
+/// `S3ObjectVersion` is refused).
+pub fn code_source(
+    zip_file: Option<&str>,
+    s3_bucket: Option<&str>,
+    s3_key: Option<&str>,
+    s3_object_version: Option<&str>,
+    has_image: bool,
+    what: &str,
+) -> Result<CodeSource, LambdaError> {
+    if let Some(b64) = zip_file {
+        return decode_zip(b64).map(CodeSource::Zip);
+    }
+    match (s3_bucket, s3_key) {
+        (Some(bucket), Some(key)) => {
+            if s3_object_version.is_some() {
+                return Err(LambdaError::InvalidParameterValue(
+                    "lambdalite's buckets keep no object versions: S3ObjectVersion is not \
+                     supported."
+                        .into(),
+                ));
+            }
+            Ok(CodeSource::S3 {
+                bucket: bucket.to_string(),
+                key: key.to_string(),
+            })
+        }
+        _ if has_image => Err(LambdaError::InvalidParameterValue(
             "lambdalite runs Zip packages only: give the code as ZipFile instead of ImageUri."
                 .into(),
-        )
-    } else if has_s3 {
-        LambdaError::InvalidParameterValue(
-            "lambdalite takes code as ZipFile only: S3Bucket and S3Key are not supported.".into(),
-        )
-    } else {
-        LambdaError::InvalidParameterValue("Please provide a source for function code.".into())
+        )),
+        _ => Err(LambdaError::InvalidParameterValue(format!(
+            "Please provide a source for {what}."
+        ))),
     }
 }
 
@@ -740,25 +772,26 @@ pub fn create_function(
         }
     }
     if input.package_type.as_deref() == Some("Image") {
-        return Err(code_source_error(false, true));
+        return Err(code_source(None, None, None, None, true, "function code").unwrap_err());
     }
     let code = input.code.unwrap_or_default();
-    let Some(zip_b64) = code.zip_file.as_deref() else {
-        return Err(code_source_error(
-            code.s3_bucket.is_some() || code.s3_key.is_some(),
-            code.image_uri.is_some(),
-        ));
-    };
+    let source = code_source(
+        code.zip_file.as_deref(),
+        code.s3_bucket.as_deref(),
+        code.s3_key.as_deref(),
+        code.s3_object_version.as_deref(),
+        code.image_uri.is_some(),
+        "function code",
+    )?;
     if settings.runtime.is_none() || settings.handler.is_none() {
         return Err(LambdaError::InvalidParameterValue(
             "Runtime and Handler are mandatory parameters for functions created with deployment packages."
                 .into(),
         ));
     }
-    let zip = decode_zip(zip_b64)?;
     Ok(NewFunction {
         name,
-        zip,
+        code: source,
         publish: input.publish.unwrap_or(false),
         architecture: architecture.unwrap_or_else(|| "x86_64".into()),
         tags: input.tags.unwrap_or_default(),
@@ -783,14 +816,16 @@ pub fn update_code(input: UpdateFunctionCodeInput) -> Result<NewCode, LambdaErro
     if !errors.is_empty() {
         return Err(LambdaError::Validation(errors));
     }
-    let Some(zip_b64) = input.zip_file.as_deref() else {
-        return Err(code_source_error(
-            input.s3_bucket.is_some() || input.s3_key.is_some(),
-            input.image_uri.is_some(),
-        ));
-    };
+    let code = code_source(
+        input.zip_file.as_deref(),
+        input.s3_bucket.as_deref(),
+        input.s3_key.as_deref(),
+        input.s3_object_version.as_deref(),
+        input.image_uri.is_some(),
+        "function code",
+    )?;
     Ok(NewCode {
-        zip: decode_zip(zip_b64)?,
+        code,
         publish: input.publish.unwrap_or(false),
         dry_run: input.dry_run.unwrap_or(false),
         architecture,

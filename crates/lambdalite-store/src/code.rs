@@ -57,19 +57,91 @@ impl CodeStore {
     /// Checks, stores and unzips a package. Storing the same bytes twice
     /// reuses what is there. Returns when the files are durable.
     pub fn put(&self, zip: &[u8]) -> Result<CodeRef, CodeError> {
-        let digest = Sha256::digest(zip);
+        let digest: [u8; 32] = Sha256::digest(zip).into();
+        self.install(
+            digest,
+            zip.len() as u64,
+            || Ok(io::Cursor::new(zip)),
+            |blob| write_durably(&self.layout.blobs(), blob, zip),
+        )
+    }
+
+    /// [`CodeStore::put`] for a package made of the files `pieces`, in
+    /// order (an object's stored bodies, each named by its hex sha256): one
+    /// piece is linked, not copied; several are joined into one file.
+    pub fn put_files(&self, pieces: &[PathBuf]) -> Result<CodeRef, CodeError> {
+        let blobs = self.layout.blobs();
+        let tmp = blobs.join(format!(".tmp-{}", uuid::Uuid::new_v4()));
+        let joined = || -> io::Result<([u8; 32], u64)> {
+            let named = match pieces {
+                [one] => one
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(|n| hex::decode(n).ok())
+                    .and_then(|d| <[u8; 32]>::try_from(d).ok()),
+                _ => None,
+            };
+            if let (Some(digest), [one]) = (named, pieces) {
+                fs::hard_link(one, &tmp).or_else(|_| fs::copy(one, &tmp).map(drop))?;
+                return Ok((digest, fs::metadata(&tmp)?.len()));
+            }
+            let mut out = File::create(&tmp)?;
+            let mut sha = Sha256::new();
+            let mut size = 0u64;
+            let mut buf = vec![0u8; 1 << 20];
+            for p in pieces {
+                let mut f = File::open(p)?;
+                loop {
+                    let n = f.read(&mut buf)?;
+                    if n == 0 {
+                        break;
+                    }
+                    sha.update(&buf[..n]);
+                    out.write_all(&buf[..n])?;
+                    size += n as u64;
+                }
+            }
+            out.sync_all()?;
+            Ok((sha.finalize().into(), size))
+        };
+        let result = joined()
+            .map_err(|e| CodeError::Store(StoreError::from_io("joining a package", e)))
+            .and_then(|(digest, size)| {
+                self.install(
+                    digest,
+                    size,
+                    || File::open(&tmp).map_err(|e| StoreError::from_io("reading a package", e).into()),
+                    |blob| {
+                        fs::rename(&tmp, blob)
+                            .map_err(|e| StoreError::from_io("storing a package", e))?;
+                        sync_dir(&blobs)
+                    },
+                )
+            });
+        let _ = fs::remove_file(&tmp);
+        result
+    }
+
+    /// Unzips a package (once) and keeps its zip (once).
+    fn install<R: Read + io::Seek>(
+        &self,
+        digest: [u8; 32],
+        size: u64,
+        open: impl Fn() -> Result<R, CodeError>,
+        keep: impl FnOnce(&Path) -> Result<(), StoreError>,
+    ) -> Result<CodeRef, CodeError> {
         let sha256_hex = hex::encode(digest);
         let sha256_b64 = base64::engine::general_purpose::STANDARD.encode(digest);
 
         let dir = self.code_dir(&sha256_hex);
         let unzipped_size = if dir.is_dir() {
-            unzipped_size(zip)?
+            unzipped_size(open()?)?
         } else {
             let tmp = self
                 .layout
                 .code()
                 .join(format!(".tmp-{}", uuid::Uuid::new_v4()));
-            let result = extract(zip, &tmp);
+            let result = extract(open()?, &tmp);
             match result {
                 Ok(size) => {
                     sync_tree(&tmp)?;
@@ -91,12 +163,12 @@ impl CodeStore {
 
         let blob = self.zip_path(&sha256_hex);
         if !blob.is_file() {
-            write_durably(&self.layout.blobs(), &blob, zip)?;
+            keep(&blob)?;
         }
         Ok(CodeRef {
             sha256_hex,
             sha256_b64,
-            size: zip.len() as u64,
+            size,
             unzipped_size,
         })
     }
@@ -141,11 +213,11 @@ impl CodeStore {
     }
 }
 
-fn open_archive(zip: &[u8]) -> Result<zip::ZipArchive<io::Cursor<&[u8]>>, CodeError> {
-    zip::ZipArchive::new(io::Cursor::new(zip)).map_err(|_| CodeError::Unzip(String::new()))
+fn open_archive<R: Read + io::Seek>(zip: R) -> Result<zip::ZipArchive<R>, CodeError> {
+    zip::ZipArchive::new(zip).map_err(|_| CodeError::Unzip(String::new()))
 }
 
-fn unzipped_size(zip: &[u8]) -> Result<u64, CodeError> {
+fn unzipped_size<R: Read + io::Seek>(zip: R) -> Result<u64, CodeError> {
     let mut archive = open_archive(zip)?;
     let mut total = 0u64;
     for i in 0..archive.len() {
@@ -162,7 +234,7 @@ const S_IFLNK: u32 = 0o120000;
 
 /// Unzips into `dest`, refusing entries that would land outside it, and
 /// counting the bytes actually written against the unzipped limit.
-fn extract(zip: &[u8], dest: &Path) -> Result<u64, CodeError> {
+fn extract<R: Read + io::Seek>(zip: R, dest: &Path) -> Result<u64, CodeError> {
     let mut archive = open_archive(zip)?;
     fs::create_dir_all(dest).map_err(|e| StoreError::from_io("creating code folder", e))?;
     let mut total = 0u64;

@@ -326,6 +326,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         async_runner,
         auth,
         gateway: Default::default(),
+        code_objects: Default::default(),
         mappings: lambdalite_events::Mappings::new(&args.region, sqs.clone()),
     });
     lambdalite_api::start(&state);
@@ -383,6 +384,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         lambdalite_store::objects::Blobs::open(&layout).context("opening the object bodies")?,
         deliverer.clone(),
     );
+    let _ = state
+        .code_objects
+        .set(Arc::new(crate::services::S3Code(s3.clone())));
     let services = Arc::new(crate::services::Services {
         auth: state.auth.clone(),
         sqs: sqs.clone(),

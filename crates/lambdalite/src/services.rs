@@ -29,6 +29,28 @@ pub struct Services {
     pub s3: Arc<lambdalite_s3::S3>,
 }
 
+/// Function and layer packages read from lambdalite's own S3.
+pub struct S3Code(pub Arc<lambdalite_s3::S3>);
+
+impl lambdalite_api::code_objects::CodeObjects for S3Code {
+    fn lease(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Vec<std::path::PathBuf>, lambdalite_api::code_objects::ObjectError> {
+        self.0
+            .lease_object(bucket, key)
+            .map_err(|e| lambdalite_api::code_objects::ObjectError {
+                code: e.code.to_string(),
+                message: e.message,
+            })
+    }
+
+    fn release(&self, files: &[std::path::PathBuf]) {
+        self.0.release_pieces(files);
+    }
+}
+
 /// Whether a request is for S3: signed for it, sent to an S3 host
 /// (`s3.localhost`, `BUCKET.s3.localhost`), or unsigned to a bucket's
 /// path.
