@@ -248,7 +248,7 @@ pub struct ObjectEvent<'a> {
 
 /// The record AWS sends (`Records` of one), for one configuration.
 pub fn record(e: &ObjectEvent<'_>, configuration_id: &str, owner: &str) -> Value {
-    let mut object = json!({"key": crate::wire::url_encode(e.key)});
+    let mut object = json!({"key": crate::wire::list_encode(e.key, true)});
     if let Some(size) = e.size {
         object["size"] = json!(size);
     }
