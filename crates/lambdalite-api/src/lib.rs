@@ -6,9 +6,9 @@
 //! itself (lambdalite-store does) nor run functions (lambdalite-invoke does).
 
 mod aliases;
-pub mod code_objects;
 pub mod async_events;
 pub mod auth;
+pub mod code_objects;
 mod concurrency;
 mod deployments;
 mod error;

@@ -599,7 +599,12 @@ pub(crate) fn service_may_invoke(
         None | Some(LATEST) => "",
         Some(q) => q,
     };
-    let account = source_arn.split(':').nth(4).unwrap_or_default();
+    // An ARN without an account (a bucket's) is the account's own resource.
+    let account = source_arn
+        .split(':')
+        .nth(4)
+        .filter(|a| !a.is_empty())
+        .unwrap_or(&state.partition.account_id);
     state.store.get(&r.name).is_some_and(|record| {
         record.policies.get(key).is_some_and(|p| {
             p.statements

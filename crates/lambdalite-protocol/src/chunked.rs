@@ -96,9 +96,7 @@ impl ChunkDecoder {
                     if input.iter().all(|b| b.is_ascii_whitespace()) {
                         return Ok(());
                     }
-                    return Err(ChunkError::Malformed(
-                        "data after the last chunk".into(),
-                    ));
+                    return Err(ChunkError::Malformed("data after the last chunk".into()));
                 }
                 State::DataEnd => {
                     self.buf.extend_from_slice(&input);
@@ -220,7 +218,9 @@ impl ChunkDecoder {
                 self.check_trailer()?;
                 Ok(self.trailers)
             }
-            _ => Err(ChunkError::Malformed("the body ended inside a chunk".into())),
+            _ => Err(ChunkError::Malformed(
+                "the body ended inside a chunk".into(),
+            )),
         }
     }
 

@@ -257,12 +257,14 @@ impl Auth {
                     .into(),
             ));
         }
-        let signer = declared.starts_with("STREAMING-AWS4-HMAC-SHA256").then(|| ChunkSigner {
-            key: signing_key(&key.secret, &sig.scope()),
-            date: sig.date.clone(),
-            scope: sig.scope(),
-            previous: sig.signature.clone(),
-        });
+        let signer = declared
+            .starts_with("STREAMING-AWS4-HMAC-SHA256")
+            .then(|| ChunkSigner {
+                key: signing_key(&key.secret, &sig.scope()),
+                date: sig.date.clone(),
+                scope: sig.scope(),
+                previous: sig.signature.clone(),
+            });
         Ok((key.caller, signer))
     }
 

@@ -267,7 +267,11 @@ pub fn download(blobs: &Blobs, pieces: &[Piece], start: u64, end: u64) -> Body {
 
 /// Reads a small request body whole (an XML document), up to `max`.
 pub async fn read_small(body: Body, max: usize) -> Result<Bytes, S3Error> {
-    axum::body::to_bytes(body, max)
-        .await
-        .map_err(|_| S3Error::new(StatusCode::BAD_REQUEST, "MaxMessageLengthExceeded", "Your request was too big."))
+    axum::body::to_bytes(body, max).await.map_err(|_| {
+        S3Error::new(
+            StatusCode::BAD_REQUEST,
+            "MaxMessageLengthExceeded",
+            "Your request was too big.",
+        )
+    })
 }

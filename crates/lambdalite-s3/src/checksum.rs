@@ -162,7 +162,10 @@ mod tests {
         // botocore's values for b"hello".
         assert_eq!(of(Algorithm::Crc32, b"hello"), "NhCmhg==");
         assert_eq!(of(Algorithm::Crc32c, b"hello"), "mnG7TA==");
-        assert_eq!(of(Algorithm::Sha1, b"hello"), "qvTGHdzF6KLavt4PO0gs2a6pQ00=");
+        assert_eq!(
+            of(Algorithm::Sha1, b"hello"),
+            "qvTGHdzF6KLavt4PO0gs2a6pQ00="
+        );
         assert_eq!(
             of(Algorithm::Sha256, b"hello"),
             "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ="

@@ -21,6 +21,7 @@ pub mod checksum;
 mod error;
 pub mod model;
 pub mod notify;
+mod post;
 mod service;
 pub mod wire;
 

@@ -95,6 +95,13 @@ impl NotificationConfig {
                     .ok_or_else(S3Error::malformed_xml)?
                     .trim()
                     .to_string();
+                if !arn_parses(&arn) {
+                    return Err(S3Error::invalid_argument(
+                        "The ARN could not be parsed",
+                        target,
+                        arn,
+                    ));
+                }
                 let mut events = Vec::new();
                 for e in children(c, "Event") {
                     let name = e.text().unwrap_or("").trim().to_string();
@@ -114,31 +121,35 @@ impl NotificationConfig {
                 if let Some(filter) = children(c, "Filter").next() {
                     for key in children(filter, "S3Key") {
                         for r in children(key, "FilterRule") {
-                            let name = child_text(r, "Name").unwrap_or("").trim().to_string();
-                            let value = child_text(r, "Value").unwrap_or("").to_string();
-                            let canonical = match name.to_ascii_lowercase().as_str() {
+                            let (Some(name), Some(value)) =
+                                (child_text(r, "Name"), child_text(r, "Value"))
+                            else {
+                                return Err(S3Error::malformed_xml());
+                            };
+                            let canonical = match name.trim().to_ascii_lowercase().as_str() {
                                 "prefix" => "Prefix",
                                 "suffix" => "Suffix",
                                 _ => {
                                     return Err(S3Error::invalid_argument(
                                         "filter rule name must be either prefix or suffix",
-                                        "FilterRule",
+                                        "FilterRule.Name",
                                         name,
                                     ))
                                 }
                             };
                             if rules.iter().any(|(n, _): &(String, String)| n == canonical) {
-                                return Err(S3Error::invalid_argument(
-                                    "Cannot specify more than one prefix rule in a filter.",
-                                    "FilterRule",
-                                    name,
+                                return Err(S3Error::new(
+                                    http::StatusCode::BAD_REQUEST,
+                                    "InvalidArgument",
+                                    format!(
+                                        "Cannot specify more than one {} rule in a filter.",
+                                        canonical.to_ascii_lowercase()
+                                    ),
                                 )
-                                .replace_message(format!(
-                                    "Cannot specify more than one {} rule in a filter.",
-                                    canonical.to_ascii_lowercase()
-                                )));
+                                .with("ArgumentName", "FilterRule")
+                                .with("ArgumentValue", name));
                             }
-                            rules.push((canonical.to_string(), value));
+                            rules.push((canonical.to_string(), value.to_string()));
                         }
                     }
                 }
@@ -156,7 +167,44 @@ impl NotificationConfig {
             }
         }
         config.eventbridge = children(root, "EventBridgeConfiguration").next().is_some();
+        config.check_overlaps()?;
         Ok(config)
+    }
+
+    /// AWS refuses two configurations that share an event type and whose
+    /// filters overlap (whatever their destinations).
+    fn check_overlaps(&self) -> Result<(), S3Error> {
+        let ds = &self.destinations;
+        for (i, a) in ds.iter().enumerate() {
+            for b in &ds[i + 1..] {
+                let shared = a.events.iter().find_map(|x| {
+                    b.events
+                        .iter()
+                        .find(|y| event_matches(x, y) || event_matches(y, x))
+                        .map(|y| (x, y))
+                });
+                let Some((x, y)) = shared else { continue };
+                fn rule<'d>(d: &'d Destination, n: &str) -> &'d str {
+                    d.rules
+                        .iter()
+                        .find(|(k, _)| k == n)
+                        .map_or("", |(_, v)| v.as_str())
+                }
+                let (pa, pb) = (rule(a, "Prefix"), rule(b, "Prefix"));
+                let (sa, sb) = (rule(a, "Suffix"), rule(b, "Suffix"));
+                let prefixes = pa.starts_with(pb) || pb.starts_with(pa);
+                let suffixes = sa.ends_with(sb) || sb.ends_with(sa);
+                if prefixes && suffixes {
+                    return Err(S3Error::invalid_argument(
+                        "Configurations overlap. Configurations on the same bucket cannot share a \
+                         common event type.",
+                        "Event",
+                        format!("{x}, {y}"),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The configuration as GetBucketNotificationConfiguration answers it.
@@ -189,15 +237,28 @@ impl NotificationConfig {
 
     /// The destinations an event (`s3:ObjectCreated:Put` …) on `key`
     /// goes to.
-    pub fn matching<'a>(&'a self, event: &'a str, key: &'a str) -> impl Iterator<Item = &'a Destination> {
+    pub fn matching<'a>(
+        &'a self,
+        event: &'a str,
+        key: &'a str,
+    ) -> impl Iterator<Item = &'a Destination> {
         self.destinations
             .iter()
             .filter(move |d| d.events.iter().any(|e| event_matches(e, event)) && d.accepts(key))
     }
 }
 
+/// Whether a destination is an ARN at all (`arn:PARTITION:SERVICE:…`).
+fn arn_parses(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    parts.len() == 6 && parts[0] == "arn" && !parts[1].is_empty() && !parts[2].is_empty()
+}
+
 impl Destination {
+    /// Filters see the key URL-encoded, as AWS's notifications do.
     fn accepts(&self, key: &str) -> bool {
+        let key = crate::wire::list_encode(key, true);
+        let key = key.as_str();
         self.rules.iter().all(|(n, v)| match n.as_str() {
             "Prefix" => key.starts_with(v.as_str()),
             "Suffix" => key.ends_with(v.as_str()),
@@ -218,14 +279,14 @@ fn generated_id() -> String {
     let u = uuid::Uuid::new_v4().simple().to_string();
     let b = u.as_bytes();
     let s = |r: std::ops::Range<usize>| std::str::from_utf8(&b[r]).unwrap_or("").to_string();
-    format!("{}-{}-{}-{}-{}", s(0..8), s(8..12), s(12..16), s(16..20), s(20..32))
-}
-
-impl S3Error {
-    fn replace_message(mut self, m: String) -> S3Error {
-        self.message = m;
-        self
-    }
+    format!(
+        "{}-{}-{}-{}-{}",
+        s(0..8),
+        s(8..12),
+        s(12..16),
+        s(16..20),
+        s(20..32)
+    )
 }
 
 /// What an event record tells about its object.
@@ -313,7 +374,13 @@ mod tests {
         )
         .unwrap();
         let d = &c.destinations[0];
-        assert_eq!(d.rules, vec![("Prefix".into(), "in/".into()), ("Suffix".into(), ".txt".into())]);
+        assert_eq!(
+            d.rules,
+            vec![
+                ("Prefix".into(), "in/".into()),
+                ("Suffix".into(), ".txt".into())
+            ]
+        );
         assert_eq!(c.matching("s3:ObjectCreated:Put", "in/a.txt").count(), 1);
         assert_eq!(c.matching("s3:ObjectCreated:Put", "in/a.csv").count(), 0);
         assert_eq!(c.matching("s3:ObjectRemoved:Delete", "in/a.txt").count(), 0);

@@ -122,7 +122,9 @@ impl S3 {
                     }
                 }
                 OBJECT => {
-                    if let (Some(o), Some((bucket, _))) = (d.decode::<Object>(), d.key.split_once('/')) {
+                    if let (Some(o), Some((bucket, _))) =
+                        (d.decode::<Object>(), d.key.split_once('/'))
+                    {
                         objects.push((bucket.to_string(), o));
                     }
                 }
@@ -189,17 +191,27 @@ impl S3 {
 
     /// The stored pieces of an object (code packages deploy from them),
     /// each referenced until `release_pieces`.
-    pub fn lease_object(&self, bucket: &str, key: &str) -> Result<Vec<std::path::PathBuf>, S3Error> {
+    pub fn lease_object(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Vec<std::path::PathBuf>, S3Error> {
         let st = self.read();
         let b = st
             .buckets
             .get(bucket)
             .ok_or_else(|| S3Error::no_such_bucket(bucket))?;
-        let o = b.objects.get(key).ok_or_else(|| S3Error::no_such_key(key))?;
+        let o = b
+            .objects
+            .get(key)
+            .ok_or_else(|| S3Error::no_such_key(key))?;
         for p in &o.pieces {
             self.blobs.retain(&p.sha256);
         }
-        Ok(o.pieces.iter().map(|p| self.blobs.path(&p.sha256)).collect())
+        Ok(o.pieces
+            .iter()
+            .map(|p| self.blobs.path(&p.sha256))
+            .collect())
     }
 
     /// Gives back what [`S3::lease_object`] took.
@@ -285,11 +297,31 @@ impl S3 {
             };
         };
         for unsupported in [
-            "versioning", "policy", "cors", "lifecycle", "acl", "website", "encryption",
-            "replication", "logging", "object-lock", "accelerate", "requestPayment",
-            "ownershipControls", "publicAccessBlock", "intelligent-tiering", "inventory",
-            "metrics", "analytics", "restore", "select", "retention", "legal-hold", "torrent",
-            "attributes", "versions",
+            "versioning",
+            "policy",
+            "cors",
+            "lifecycle",
+            "acl",
+            "website",
+            "encryption",
+            "replication",
+            "logging",
+            "object-lock",
+            "accelerate",
+            "requestPayment",
+            "ownershipControls",
+            "publicAccessBlock",
+            "intelligent-tiering",
+            "inventory",
+            "metrics",
+            "analytics",
+            "restore",
+            "select",
+            "retention",
+            "legal-hold",
+            "torrent",
+            "attributes",
+            "versions",
         ] {
             if q.has(unsupported) {
                 return self.unsupported(&m, &bucket, key.as_deref(), unsupported, &req);
@@ -309,13 +341,18 @@ impl S3 {
                     self.list_objects(&bucket, &q, &req, true)
                 }
                 Method::GET => self.list_objects(&bucket, &q, &req, false),
-                Method::DELETE if q.has("tagging") => self.delete_bucket_tagging(&bucket, &req).await,
+                Method::DELETE if q.has("tagging") => {
+                    self.delete_bucket_tagging(&bucket, &req).await
+                }
                 Method::DELETE => self.delete_bucket(&bucket, &req).await,
                 Method::POST if q.has("delete") => self.delete_objects(&bucket, req).await,
+                Method::POST => self.post_object(&bucket, req).await,
                 _ => Err(method_not_allowed()),
             },
             Some(key) => match m {
-                Method::PUT if q.has("tagging") => self.put_object_tagging(&bucket, &key, req).await,
+                Method::PUT if q.has("tagging") => {
+                    self.put_object_tagging(&bucket, &key, req).await
+                }
                 Method::PUT if q.has("partNumber") && q.has("uploadId") => {
                     self.upload_part(&bucket, &key, &q, req).await
                 }
@@ -329,7 +366,9 @@ impl S3 {
                 Method::DELETE if q.has("tagging") => {
                     self.delete_object_tagging(&bucket, &key, &req).await
                 }
-                Method::DELETE if q.has("uploadId") => self.abort_upload(&bucket, &key, &q, &req).await,
+                Method::DELETE if q.has("uploadId") => {
+                    self.abort_upload(&bucket, &key, &q, &req).await
+                }
                 Method::DELETE => self.delete_object(&bucket, &key, &req).await,
                 Method::POST if q.has("uploads") => self.create_upload(&bucket, &key, &req).await,
                 Method::POST if q.has("uploadId") => {
@@ -354,7 +393,11 @@ impl S3 {
             let mut x = Xml::new_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
             x.open("VersioningConfiguration", Some(XMLNS))
                 .close("VersioningConfiguration");
-            return Ok(wire::xml_response(StatusCode::OK, req.request_id, x.finish()));
+            return Ok(wire::xml_response(
+                StatusCode::OK,
+                req.request_id,
+                x.finish(),
+            ));
         }
         Err(S3Error::not_implemented(&format!("?{what}")))
     }
@@ -372,91 +415,154 @@ impl S3 {
     }
 
     fn owner(&self, x: &mut Xml, tag: &str) {
-        x.open(tag, None)
+        x.open(tag, None).leaf("ID", &self.owner_id).close(tag);
+    }
+
+    /// An upload's `Initiator`, which AWS shows with a display name.
+    fn initiator(&self, x: &mut Xml) {
+        x.open("Initiator", None)
             .leaf("ID", &self.owner_id)
-            .close(tag);
+            .leaf("DisplayName", "lambdalite")
+            .close("Initiator");
     }
 
     // ---- buckets ----
 
     fn list_buckets(&self, req: &S3Request<'_>, q: &Query) -> Answer {
         let prefix = q.get("prefix").unwrap_or("");
-        let max: usize = q
-            .get("max-buckets")
-            .and_then(|m| m.parse().ok())
-            .unwrap_or(10_000);
-        let after = q.get("continuation-token").unwrap_or("");
+        let region_filter = q.get("bucket-region").filter(|r| !r.is_empty());
+        if let Some(r) = region_filter {
+            if !valid_region(r) {
+                return Err(S3Error::invalid_argument(
+                    format!("Argument value {r} is not a valid AWS Region"),
+                    "bucket-region",
+                    r,
+                ));
+            }
+        }
+        let max: usize = match q.get("max-buckets") {
+            None => 10_000,
+            Some(m) => match m.parse::<usize>() {
+                Ok(n) if (1..=10_000).contains(&n) => n,
+                _ => {
+                    return Err(S3Error::invalid_argument(
+                        "Argument max-buckets must be an integer between 1 and 10000",
+                        "max-buckets",
+                        m,
+                    ))
+                }
+            },
+        };
+        let after = q
+            .get("continuation-token")
+            .filter(|t| !t.is_empty())
+            .and_then(decode_token)
+            .unwrap_or_default();
+        let with_region = q.has("max-buckets") || q.has("prefix") || region_filter.is_some();
         let st = self.read();
         let mut x = Self::doc();
         x.open("ListAllMyBucketsResult", Some(XMLNS));
         x.open("Buckets", None);
-        let mut listed = 0;
-        let mut next = None;
-        for b in st
-            .buckets
-            .values()
-            .filter(|b| b.meta.name.starts_with(prefix) && b.meta.name.as_str() > after)
-        {
-            if listed == max {
-                next = Some(b.meta.name.clone());
+        let mut listed = Vec::new();
+        let mut more = false;
+        for b in st.buckets.values().filter(|b| {
+            b.meta.name.starts_with(prefix)
+                && b.meta.name > after
+                && region_filter.is_none_or(|r| b.meta.region == r)
+        }) {
+            if listed.len() == max {
+                more = true;
                 break;
             }
             x.open("Bucket", None)
                 .leaf("Name", &b.meta.name)
                 .leaf("CreationDate", &iso(b.meta.created_ms))
-                .leaf("BucketRegion", &b.meta.region)
-                .close("Bucket");
-            listed += 1;
+                .leaf("BucketArn", &format!("arn:aws:s3:::{}", b.meta.name));
+            if with_region {
+                x.leaf("BucketRegion", &b.meta.region);
+            }
+            x.close("Bucket");
+            listed.push(b.meta.name.clone());
         }
         x.close("Buckets");
         self.owner(&mut x, "Owner");
-        if let Some(n) = next {
-            let _ = n;
-            // The token is the last name listed.
-            let last = st
-                .buckets
-                .values()
-                .filter(|b| b.meta.name.starts_with(prefix) && b.meta.name.as_str() > after)
-                .nth(listed - 1)
-                .map(|b| b.meta.name.clone())
-                .unwrap_or_default();
-            x.leaf("ContinuationToken", &last);
+        if more {
+            if let Some(last) = listed.last() {
+                x.leaf("ContinuationToken", &encode_token(last));
+            }
         }
-        if !prefix.is_empty() {
+        if q.has("prefix") {
             x.leaf("Prefix", prefix);
         }
         x.close("ListAllMyBucketsResult");
-        Ok(wire::xml_response(StatusCode::OK, req.request_id, x.finish()))
+        Ok(wire::xml_response(
+            StatusCode::OK,
+            req.request_id,
+            x.finish(),
+        ))
     }
 
     async fn create_bucket(&self, bucket: &str, req: S3Request<'_>) -> Answer {
         check_bucket_name(bucket)?;
         let request_id = req.request_id.to_string();
+        // The endpoint's region is the one the request was signed for.
+        let endpoint = signing_region(&req.parts.headers, req.parts.uri.query())
+            .unwrap_or_else(|| self.region.clone());
         let body = body::read_small(req.take_body(), XML_MAX_BYTES).await?;
-        let mut region = self.region.clone();
-        if !body.iter().all(|b| b.is_ascii_whitespace()) {
+        let mut constraint: Option<String> = None;
+        let mut tags: Option<Vec<(String, String)>> = None;
+        let configured = !body.iter().all(|b| b.is_ascii_whitespace());
+        if configured {
             let doc = wire::parse_xml(&body)?;
-            if let Some(c) = wire::child_text(doc.root_element(), "LocationConstraint") {
-                if !c.is_empty() {
-                    if c == "us-east-1" {
-                        return Err(S3Error::new(
-                            StatusCode::BAD_REQUEST,
-                            "InvalidLocationConstraint",
-                            "The specified location-constraint is not valid",
-                        )
-                        .with("LocationConstraint", c));
-                    }
-                    region = c.to_string();
-                }
+            let root = doc.root_element();
+            constraint = wire::child_text(root, "LocationConstraint")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_string);
+            let list = wire::children(root, "Tags").next();
+            if let Some(t) = list {
+                tags = Some(parse_tag_list(t, 50)?);
             }
         }
+        let says_something = constraint.is_some() || tags.as_ref().is_some_and(|t| !t.is_empty());
+        let region = match (endpoint.as_str(), constraint.as_deref()) {
+            ("us-east-1", None) => "us-east-1".to_string(),
+            ("us-east-1", Some(c)) if c == "us-east-1" || !valid_region(c) => {
+                return Err(S3Error::new(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidLocationConstraint",
+                    "The specified location-constraint is not valid",
+                )
+                .with("LocationConstraint", c));
+            }
+            ("us-east-1", Some(c)) => c.to_string(),
+            (e, Some(c)) if c == e || (c == "EU" && e == "eu-west-1") => c.to_string(),
+            (_, c) => {
+                return Err(S3Error::new(
+                    StatusCode::BAD_REQUEST,
+                    "IllegalLocationConstraintException",
+                    format!(
+                        "The {} location constraint is incompatible for the region specific \
+                         endpoint this request was sent to.",
+                        c.unwrap_or("unspecified")
+                    ),
+                ));
+            }
+        };
+        let created = |status| {
+            let mut b = wire::base(status, &request_id)
+                .header("x-amz-bucket-arn", format!("arn:aws:s3:::{bucket}"));
+            b = if region == "us-east-1" {
+                b.header("Location", format!("/{bucket}"))
+            } else {
+                b.header("Location", format!("http://{bucket}.s3.amazonaws.com/"))
+            };
+            b.body(Body::empty()).unwrap_or_default()
+        };
         if let Some(existing) = self.read().buckets.get(bucket) {
-            // us-east-1 answers its owner's re-create with 200.
-            if existing.meta.region == "us-east-1" && region == "us-east-1" {
-                return Ok(wire::base(StatusCode::OK, &request_id)
-                    .header("Location", format!("/{bucket}"))
-                    .body(Body::empty())
-                    .unwrap_or_default());
+            // us-east-1 answers its owner's plain re-create with 200.
+            if existing.meta.region == "us-east-1" && endpoint == "us-east-1" && !says_something {
+                return Ok(created(StatusCode::OK));
             }
             return Err(S3Error::new(
                 StatusCode::CONFLICT,
@@ -467,9 +573,9 @@ impl S3 {
         }
         let meta = Bucket {
             name: bucket.to_string(),
-            region,
+            region: region.clone(),
             created_ms: now_s_ms(),
-            tags: None,
+            tags: tags.filter(|t| !t.is_empty()),
             notification: NotificationConfig::default(),
         };
         let op = DocOp::put_json(BUCKET, bucket, &meta);
@@ -480,10 +586,7 @@ impl S3 {
             });
         })
         .await?;
-        Ok(wire::base(StatusCode::OK, &request_id)
-            .header("Location", format!("/{bucket}"))
-            .body(Body::empty())
-            .unwrap_or_default())
+        Ok(created(StatusCode::OK))
     }
 
     fn head_bucket(&self, bucket: &str, req: &S3Request<'_>) -> Answer {
@@ -493,8 +596,10 @@ impl S3 {
             .get(bucket)
             .ok_or_else(|| S3Error::new(StatusCode::NOT_FOUND, "NoSuchBucket", "Not Found"))?;
         Ok(wire::base(StatusCode::OK, req.request_id)
-            .header("x-amz-bucket-region", &b.meta.region)
+            .header(http::header::CONTENT_TYPE, "application/xml")
             .header("x-amz-access-point-alias", "false")
+            .header("x-amz-bucket-arn", format!("arn:aws:s3:::{bucket}"))
+            .header("x-amz-bucket-region", &b.meta.region)
             .body(Body::empty())
             .unwrap_or_default())
     }
@@ -511,7 +616,11 @@ impl S3 {
             x.text(&b.meta.region);
         }
         x.close("LocationConstraint");
-        Ok(wire::xml_response(StatusCode::OK, req.request_id, x.finish()))
+        Ok(wire::xml_response(
+            StatusCode::OK,
+            req.request_id,
+            x.finish(),
+        ))
     }
 
     async fn delete_bucket(&self, bucket: &str, req: &S3Request<'_>) -> Answer {
@@ -573,7 +682,11 @@ impl S3 {
         let request_id = req.request_id.to_string();
         let body = body::read_small(req.take_body(), XML_MAX_BYTES).await?;
         let tags = parse_tagging(&body, 50)?;
-        self.update_bucket(bucket, move |b| b.tags = Some(tags)).await?;
+        // An empty set deletes the tags.
+        self.update_bucket(bucket, move |b| {
+            b.tags = Some(tags).filter(|t| !t.is_empty())
+        })
+        .await?;
         Ok(wire::empty(StatusCode::NO_CONTENT, &request_id))
     }
 
@@ -612,7 +725,11 @@ impl S3 {
             )
             .with("BucketName", bucket));
         };
-        Ok(wire::xml_response(StatusCode::OK, req.request_id, tagging_xml(tags)))
+        Ok(wire::xml_response(
+            StatusCode::OK,
+            req.request_id,
+            tagging_xml(tags),
+        ))
     }
 
     async fn delete_bucket_tagging(&self, bucket: &str, req: &S3Request<'_>) -> Answer {
@@ -628,7 +745,11 @@ impl S3 {
         let body = body::read_small(req.take_body(), XML_MAX_BYTES).await?;
         let doc = wire::parse_xml(&body)?;
         let config = NotificationConfig::parse(&doc)?;
-        self.validate_destinations(bucket, &config).await?;
+        let skip = header(&req.parts.headers, "x-amz-skip-destination-validation")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        if !skip {
+            self.validate_destinations(bucket, &config)?;
+        }
         // A test event goes to each queue and topic, as AWS sends it.
         let test = notify::test_event(bucket, &iso(now_ms()), &request_id).to_string();
         let mut parcels = Vec::new();
@@ -662,34 +783,74 @@ impl S3 {
         Ok(wire::empty(StatusCode::OK, &request_id))
     }
 
-    async fn validate_destinations(&self, bucket: &str, c: &NotificationConfig) -> Result<(), S3Error> {
+    /// Every destination that does not exist, or (a function) does not
+    /// let S3 invoke it, numbered as AWS reports them.
+    fn validate_destinations(&self, bucket: &str, c: &NotificationConfig) -> Result<(), S3Error> {
         let deliverer = self.outbox.deliverer();
-        let mut bad = Vec::new();
+        let mut e = S3Error::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidArgument",
+            "Unable to validate the following destination configurations",
+        );
+        let mut bad = 0;
+        const NAMES: [&str; 10] = [
+            "ArgumentName1",
+            "ArgumentName2",
+            "ArgumentName3",
+            "ArgumentName4",
+            "ArgumentName5",
+            "ArgumentName6",
+            "ArgumentName7",
+            "ArgumentName8",
+            "ArgumentName9",
+            "ArgumentName10",
+        ];
+        const VALUES: [&str; 10] = [
+            "ArgumentValue1",
+            "ArgumentValue2",
+            "ArgumentValue3",
+            "ArgumentValue4",
+            "ArgumentValue5",
+            "ArgumentValue6",
+            "ArgumentValue7",
+            "ArgumentValue8",
+            "ArgumentValue9",
+            "ArgumentValue10",
+        ];
         for d in &c.destinations {
-            let ok = match d.kind {
-                Kind::Queue => deliverer.queue_exists(&d.arn),
-                Kind::Topic => deliverer.topic_exists(&d.arn),
-                Kind::Function => deliverer
-                    .function_permits(&d.arn, "s3.amazonaws.com", &format!("arn:aws:s3:::{bucket}")),
+            let failed = match d.kind {
+                Kind::Queue => (!deliverer.queue_exists(&d.arn)).then(|| {
+                    (
+                        d.arn.clone(),
+                        "The destination queue does not exist".to_string(),
+                    )
+                }),
+                Kind::Topic => (!deliverer.topic_exists(&d.arn)).then(|| {
+                    (
+                        d.arn.clone(),
+                        "The destination topic does not exist".to_string(),
+                    )
+                }),
+                Kind::Function => (!deliverer.function_permits(
+                    &d.arn,
+                    "s3.amazonaws.com",
+                    &format!("arn:aws:s3:::{bucket}"),
+                ))
+                .then(|| {
+                    (
+                        format!("{}, null", d.arn),
+                        format!("Not authorized to invoke function [{}]", d.arn),
+                    )
+                }),
             };
-            if !ok {
-                bad.push(d.arn.clone());
+            if let Some((name, value)) = failed {
+                if bad < NAMES.len() {
+                    e = e.with(NAMES[bad], name).with(VALUES[bad], value);
+                }
+                bad += 1;
             }
         }
-        if let Some(first) = bad.first() {
-            let mut e = S3Error::new(
-                StatusCode::BAD_REQUEST,
-                "InvalidArgument",
-                "Unable to validate the following destination configurations",
-            );
-            e = e.with("ArgumentName", first.clone()).with(
-                "ArgumentValue",
-                if c.destinations.iter().any(|d| &d.arn == first && d.kind == Kind::Function) {
-                    "Not authorized to invoke function [".to_string() + first + "]"
-                } else {
-                    "The destination does not exist".into()
-                },
-            );
+        if bad > 0 {
             return Err(e);
         }
         Ok(())
@@ -705,7 +866,11 @@ impl S3 {
         x.open("NotificationConfiguration", Some(XMLNS));
         b.meta.notification.write(&mut x);
         x.close("NotificationConfiguration");
-        Ok(wire::xml_response(StatusCode::OK, req.request_id, x.finish()))
+        Ok(wire::xml_response(
+            StatusCode::OK,
+            req.request_id,
+            x.finish(),
+        ))
     }
 
     fn parcel(&self, endpoint: Endpoint, body: String, bucket: &str) -> Parcel {
@@ -811,7 +976,7 @@ impl S3 {
             self.blobs.release(&blob.sha256_hex);
             e
         };
-        verify_md5(headers, &ingested.md5).map_err(release)?;
+        verify_md5(headers, &ingested.md5, true).map_err(release)?;
         let checksum = verify_checksums(&declared, &ingested.checksums, &ingested.trailers)
             .map_err(release)?;
         let object = Object {
@@ -903,6 +1068,11 @@ impl S3 {
         let mut range = wire::range(header(headers, "range"), o.size);
         let mut part_count = None;
         if let Some(n) = q.get("partNumber") {
+            if headers.contains_key("range") {
+                return Err(S3Error::invalid_request(
+                    "Cannot specify both Range header and partNumber query parameter",
+                ));
+            }
             let n: u32 = n.parse().map_err(|_| {
                 S3Error::invalid_argument(
                     "Part number must be an integer between 1 and 10000, inclusive",
@@ -922,7 +1092,7 @@ impl S3 {
             }
             let start: u64 = sizes[..n as usize - 1].iter().sum();
             let size = sizes[n as usize - 1];
-            range = if size == 0 {
+            range = if size == 0 || o.parts.is_none() {
                 Range::Whole
             } else {
                 Range::Bytes(start, start + size - 1)
@@ -962,14 +1132,30 @@ impl S3 {
             .unwrap_or_else(|| "binary/octet-stream".into());
         b = b.header("Content-Type", content_type);
         for (name, stored, param) in [
-            ("Content-Encoding", &h.content_encoding, "response-content-encoding"),
-            ("Content-Disposition", &h.content_disposition, "response-content-disposition"),
-            ("Content-Language", &h.content_language, "response-content-language"),
+            (
+                "Content-Encoding",
+                &h.content_encoding,
+                "response-content-encoding",
+            ),
+            (
+                "Content-Disposition",
+                &h.content_disposition,
+                "response-content-disposition",
+            ),
+            (
+                "Content-Language",
+                &h.content_language,
+                "response-content-language",
+            ),
             ("Cache-Control", &h.cache_control, "response-cache-control"),
             ("Expires", &h.expires, "response-expires"),
             ("x-amz-website-redirect-location", &h.website_redirect, ""),
         ] {
-            if let Some(v) = q.get(param).filter(|_| !param.is_empty()).or(stored.as_deref()) {
+            if let Some(v) = q
+                .get(param)
+                .filter(|_| !param.is_empty())
+                .or(stored.as_deref())
+            {
                 b = b.header(name, v);
             }
         }
@@ -987,7 +1173,7 @@ impl S3 {
         }
         let checksum_mode = header(headers, "x-amz-checksum-mode")
             .is_some_and(|m| m.eq_ignore_ascii_case("ENABLED"));
-        if checksum_mode && status == StatusCode::OK {
+        if checksum_mode && start == 0 && end == o.size && part_count.is_none() {
             if let Some(c) = &o.checksum {
                 b = b
                     .header(c.algorithm.header(), &c.value)
@@ -1000,6 +1186,144 @@ impl S3 {
             body::download(&self.blobs, &o.pieces, start, end)
         };
         Ok(b.body(body).unwrap_or_default())
+    }
+
+    /// POST object: a browser form upload.
+    async fn post_object(&self, bucket: &str, req: S3Request<'_>) -> Answer {
+        let meta = self.bucket_meta(bucket)?;
+        let boundary = header(&req.parts.headers, "content-type")
+            .and_then(crate::post::boundary)
+            .ok_or_else(|| {
+                S3Error::new(
+                    StatusCode::PRECONDITION_FAILED,
+                    "PreconditionFailed",
+                    "At least one of the pre-conditions you specified did not hold",
+                )
+                .with(
+                    "Condition",
+                    "Bucket POST must be of the enclosure-type multipart/form-data",
+                )
+            })?;
+        let mut form = crate::post::read(req.take_body(), &boundary).await?;
+        let file = std::mem::replace(&mut form.file, Body::empty());
+        let Some(key) = form.get("key").filter(|k| !k.is_empty()) else {
+            return Err(S3Error::invalid_argument(
+                "Bucket POST must contain a field named 'key'.  If it is specified, please check \
+                 the order of the fields.",
+                "key",
+                "",
+            ));
+        };
+        let key = key.replace("${filename}", form.filename.as_deref().unwrap_or(""));
+        check_key(&key)?;
+        // The form's fields stand for the headers of a PUT.
+        let mut headers = HeaderMap::new();
+        for (k, v) in &form.fields {
+            if let (Ok(name), Ok(value)) = (
+                http::HeaderName::from_bytes(k.as_bytes()),
+                http::HeaderValue::from_str(v),
+            ) {
+                headers.append(name, value);
+            }
+        }
+        let algorithms = requested_checksums(&headers)?;
+        let declared = declared_checksums(&headers, &algorithms)?;
+        let ingested = body::ingest(
+            &self.blobs,
+            file,
+            Expect {
+                payload: Payload::Unsigned,
+                length: None,
+                algorithms,
+                max_size: PUT_MAX_BYTES,
+            },
+        )
+        .await?;
+        let blob = ingested.blob.clone();
+        let checksum = match verify_checksums(&declared, &ingested.checksums, &[]) {
+            Ok(c) => c,
+            Err(e) => {
+                self.blobs.release(&blob.sha256_hex);
+                return Err(e);
+            }
+        };
+        let tags = match form.get("tagging") {
+            Some(xml) => match parse_tagging(&bytes::Bytes::from(xml.to_string()), 10) {
+                Ok(t) => t,
+                Err(e) => {
+                    self.blobs.release(&blob.sha256_hex);
+                    return Err(e);
+                }
+            },
+            None => Vec::new(),
+        };
+        let object = Object {
+            key: key.clone(),
+            size: blob.size,
+            etag: format!("\"{}\"", hex::encode(ingested.md5)),
+            modified_ms: now_s_ms(),
+            headers: object_headers(&headers),
+            metadata: user_metadata(&headers),
+            checksum,
+            pieces: vec![Piece {
+                sha256: blob.sha256_hex.clone(),
+                size: blob.size,
+            }],
+            parts: None,
+            tags,
+            storage_class: storage_class(&headers).unwrap_or(None),
+        };
+        let object = match self
+            .store_object(&meta, object, "ObjectCreated:Post", &req)
+            .await
+        {
+            Ok(o) => o,
+            Err(e) => {
+                self.blobs.release(&blob.sha256_hex);
+                return Err(e);
+            }
+        };
+        let host = header(&req.parts.headers, "host").unwrap_or("localhost");
+        let location = format!("http://{host}/{bucket}/{}", wire::list_encode(&key, true));
+        if let Some(to) = form
+            .get("success_action_redirect")
+            .filter(|r| !r.is_empty())
+        {
+            let sep = if to.contains('?') { '&' } else { '?' };
+            let target = format!(
+                "{to}{sep}bucket={bucket}&key={}&etag={}",
+                wire::url_encode(&key),
+                wire::url_encode(&object.etag)
+            );
+            return Ok(wire::base(StatusCode::SEE_OTHER, req.request_id)
+                .header("Location", target)
+                .header("ETag", &object.etag)
+                .body(Body::empty())
+                .unwrap_or_default());
+        }
+        let status = match form.get("success_action_status") {
+            Some("200") => StatusCode::OK,
+            Some("201") => StatusCode::CREATED,
+            _ => StatusCode::NO_CONTENT,
+        };
+        let b = wire::base(status, req.request_id)
+            .header("ETag", &object.etag)
+            .header("Location", &location)
+            .header("x-amz-server-side-encryption", "AES256");
+        if status == StatusCode::CREATED {
+            let mut x = Self::doc();
+            x.open("PostResponse", None)
+                .leaf("Location", &location)
+                .leaf("Bucket", bucket)
+                .leaf("Key", &key)
+                .leaf("ETag", &object.etag)
+                .close("PostResponse");
+            return Ok(b
+                .header(http::header::CONTENT_TYPE, "application/xml")
+                .body(Body::from(x.finish()))
+                .unwrap_or_default());
+        }
+        Ok(b.body(Body::empty()).unwrap_or_default())
     }
 
     async fn delete_object(&self, bucket: &str, key: &str, req: &S3Request<'_>) -> Answer {
@@ -1027,13 +1351,16 @@ impl S3 {
                 .cloned()
                 .collect()
         };
-        if present.is_empty() {
+        // Every key asked for makes its event, present or not, as on AWS.
+        let mut parcels = Vec::new();
+        for k in keys {
+            parcels.extend(self.event_parcels(bucket, "ObjectRemoved:Delete", k, None, req));
+        }
+        if present.is_empty() && parcels.is_empty() {
             return Ok(());
         }
-        let mut parcels = Vec::new();
         let mut ops = Vec::new();
         for k in &present {
-            parcels.extend(self.event_parcels(bucket, "ObjectRemoved:Delete", k, None, req));
             ops.push(DocOp::delete(OBJECT, &object_doc_key(&bucket.name, k)));
         }
         ops.extend(parcels.iter().map(|p| DocOp::put_json(PARCEL, &p.id, p)));
@@ -1079,7 +1406,11 @@ impl S3 {
             }
         }
         x.close("DeleteResult");
-        Ok(wire::xml_response(StatusCode::OK, req.request_id, x.finish()))
+        Ok(wire::xml_response(
+            StatusCode::OK,
+            req.request_id,
+            x.finish(),
+        ))
     }
 
     /// The object an `x-amz-copy-source` names.
@@ -1088,7 +1419,9 @@ impl S3 {
         let raw = raw.split_once("?versionId=").map_or(raw, |(p, _)| p);
         let decoded = lambdalite_protocol::sigv4::percent_decode(raw);
         let path = decoded.strip_prefix('/').unwrap_or(&decoded);
-        let Some((bucket, key)) = path.split_once('/').filter(|(b, k)| !b.is_empty() && !k.is_empty())
+        let Some((bucket, key)) = path
+            .split_once('/')
+            .filter(|(b, k)| !b.is_empty() && !k.is_empty())
         else {
             return Err(S3Error::invalid_argument(
                 "Invalid copy source object key",
@@ -1154,7 +1487,10 @@ impl S3 {
             self.blobs.retain(&p.sha256);
         }
         let pieces = object.pieces.clone();
-        let stored = match self.store_object(&meta, object, "ObjectCreated:Copy", &req).await {
+        let stored = match self
+            .store_object(&meta, object, "ObjectCreated:Copy", &req)
+            .await
+        {
             Ok(o) => o,
             Err(e) => {
                 for p in &pieces {
@@ -1168,7 +1504,8 @@ impl S3 {
             .leaf("ETag", &stored.etag)
             .leaf("LastModified", &iso(stored.modified_ms));
         if let Some(c) = &stored.checksum {
-            x.leaf("ChecksumType", &c.kind).leaf(c.algorithm.element(), &c.value);
+            x.leaf("ChecksumType", &c.kind)
+                .leaf(c.algorithm.element(), &c.value);
         }
         x.close("CopyObjectResult");
         let mut b = wire::base(StatusCode::OK, req.request_id)
@@ -1246,7 +1583,7 @@ impl S3 {
         let marker = q.get("marker").unwrap_or("");
         let after: String = if v2 {
             match token {
-                Some(t) => decode_token(t).ok_or_else(|| {
+                Some(t) => decode_token(t).filter(|_| !t.is_empty()).ok_or_else(|| {
                     S3Error::invalid_argument(
                         "The continuation token provided is incorrect",
                         "continuation-token",
@@ -1257,6 +1594,16 @@ impl S3 {
             }
         } else {
             marker.to_string()
+        };
+        // A marker inside a common prefix passes over that whole prefix.
+        let after = match delimiter {
+            Some(d) if !after.is_empty() && after.starts_with(prefix) => {
+                match after[prefix.len()..].find(d) {
+                    Some(i) => format!("{}\u{10ffff}", &after[..prefix.len() + i + d.len()]),
+                    None => after,
+                }
+            }
+            _ => after,
         };
         let mut contents: Vec<&Arc<Object>> = Vec::new();
         let mut prefixes: Vec<String> = Vec::new();
@@ -1326,7 +1673,7 @@ impl S3 {
             x.leaf("Delimiter", &wire::list_encode(d, url));
         }
         x.leaf("IsTruncated", if truncated { "true" } else { "false" });
-        if v2 && !start_after.is_empty() {
+        if v2 && !start_after.is_empty() && token.is_none() {
             x.leaf("StartAfter", &wire::list_encode(start_after, url));
         }
         let fetch_owner = !v2 || q.get("fetch-owner") == Some("true");
@@ -1358,7 +1705,11 @@ impl S3 {
             x.leaf("EncodingType", "url");
         }
         x.close("ListBucketResult");
-        Ok(wire::xml_response(StatusCode::OK, req.request_id, x.finish()))
+        Ok(wire::base(StatusCode::OK, req.request_id)
+            .header(http::header::CONTENT_TYPE, "application/xml")
+            .header("x-amz-bucket-region", &b.meta.region)
+            .body(Body::from(x.finish()))
+            .unwrap_or_default())
     }
 
     // ---- tagging of objects ----
@@ -1410,7 +1761,11 @@ impl S3 {
         let o = self
             .current(bucket, key)?
             .ok_or_else(|| S3Error::no_such_key(key))?;
-        Ok(wire::xml_response(StatusCode::OK, req.request_id, tagging_xml(&o.tags)))
+        Ok(wire::xml_response(
+            StatusCode::OK,
+            req.request_id,
+            tagging_xml(&o.tags),
+        ))
     }
 
     async fn delete_object_tagging(&self, bucket: &str, key: &str, req: &S3Request<'_>) -> Answer {
@@ -1455,9 +1810,12 @@ impl S3 {
                     }
                 });
                 if t != "COMPOSITE" && t != "FULL_OBJECT" {
-                    return Err(S3Error::invalid_request("Value for x-amz-checksum-type header is invalid."));
+                    return Err(S3Error::invalid_request(
+                        "Value for x-amz-checksum-type header is invalid.",
+                    ));
                 }
-                if (t == "FULL_OBJECT" && !a.is_crc()) || (t == "COMPOSITE" && a == Algorithm::Crc64Nvme)
+                if (t == "FULL_OBJECT" && !a.is_crc())
+                    || (t == "COMPOSITE" && a == Algorithm::Crc64Nvme)
                 {
                     return Err(S3Error::invalid_request(format!(
                         "The {} checksum type cannot be used with the {} checksum algorithm.",
@@ -1558,9 +1916,8 @@ impl S3 {
             };
             let ingested = body::ingest(&self.blobs, req.take_body(), expect).await?;
             let sha = ingested.blob.sha256_hex.clone();
-            let checked = verify_md5(headers, &ingested.md5).and_then(|_| {
-                verify_checksums(&declared, &ingested.checksums, &ingested.trailers)
-            });
+            let checked = verify_md5(headers, &ingested.md5, false)
+                .and_then(|_| verify_checksums(&declared, &ingested.checksums, &ingested.trailers));
             let checksum = match checked {
                 Ok(c) => c,
                 Err(e) => {
@@ -1590,13 +1947,15 @@ impl S3 {
         let op = DocOp::put_json(PART, &part_doc_key(id, number), &part);
         let id_owned = id.to_string();
         let committed = self
-            .commit(vec![op], move |st, blobs| match st.uploads.get_mut(&id_owned) {
-                Some(u) => {
-                    if let Some(old) = u.parts.insert(part.number, part) {
-                        blobs.release(&old.piece.sha256);
+            .commit(vec![op], move |st, blobs| {
+                match st.uploads.get_mut(&id_owned) {
+                    Some(u) => {
+                        if let Some(old) = u.parts.insert(part.number, part) {
+                            blobs.release(&old.piece.sha256);
+                        }
                     }
+                    None => blobs.release(&part.piece.sha256),
                 }
-                None => blobs.release(&part.piece.sha256),
             })
             .await;
         if let Err(e) = committed {
@@ -1634,21 +1993,20 @@ impl S3 {
         algorithm: Option<Algorithm>,
     ) -> Result<(Piece, String, Option<String>), S3Error> {
         let source = self.copy_source(headers)?;
-        let (start, end) = match header(headers, "x-amz-copy-source-range") {
-            None => (0, source.size),
-            Some(r) => match wire::range(Some(r), source.size) {
-                Range::Bytes(s, e) => (s, e + 1),
-                _ => {
-                    return Err(S3Error::invalid_argument(
+        let (start, end) =
+            match header(headers, "x-amz-copy-source-range") {
+                None => (0, source.size),
+                Some(r) => match wire::range(Some(r), source.size) {
+                    Range::Bytes(s, e) => (s, e + 1),
+                    _ => return Err(S3Error::invalid_argument(
                         "The x-amz-copy-source-range value must be of the form bytes=first-last \
                          where first and last are the zero-based offsets of the first and last \
                          bytes to copy",
                         "x-amz-copy-source-range",
                         r,
-                    ))
-                }
-            },
-        };
+                    )),
+                },
+            };
         let spans: Vec<(std::path::PathBuf, u64)> = source
             .pieces
             .iter()
@@ -1704,7 +2062,13 @@ impl S3 {
         ))
     }
 
-    async fn complete_upload(&self, bucket: &str, key: &str, q: &Query, req: S3Request<'_>) -> Answer {
+    async fn complete_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        q: &Query,
+        req: S3Request<'_>,
+    ) -> Answer {
         let id = q.get("uploadId").unwrap_or("").to_string();
         let upload = self.upload(bucket, key, &id)?;
         let meta = self.bucket_meta(bucket)?;
@@ -1728,8 +2092,41 @@ impl S3 {
             })
             .collect();
         if asked.is_empty() {
-            return Err(S3Error::malformed_xml());
+            return Err(S3Error::invalid_request(
+                "You must specify at least one part",
+            ));
         }
+        let mode = |t: Option<&str>| t.unwrap_or("null").to_ascii_uppercase();
+        if let Some(t) = header(&req.parts.headers, "x-amz-checksum-type") {
+            if mode(Some(t)) != mode(upload.checksum_type.as_deref()) {
+                return Err(S3Error::invalid_request(format!(
+                    "The upload was created using the {} checksum mode. The complete request \
+                     must use the same checksum mode.",
+                    upload.checksum_type.as_deref().unwrap_or("null")
+                )));
+            }
+        }
+        if let (Some(a), Some("COMPOSITE")) =
+            (upload.checksum_algorithm, upload.checksum_type.as_deref())
+        {
+            if let Some((n, _, _)) = asked.iter().find(|(_, _, sum)| sum.is_none()) {
+                return Err(S3Error::invalid_request(format!(
+                    "The upload was created using a {} checksum. The complete request must \
+                     include the checksum for each part. It was missing for part {n} in the \
+                     request.",
+                    a.name().to_ascii_lowercase()
+                )));
+            }
+        }
+        // Part checksums where the upload keeps none name parts that do
+        // not exist as given.
+        let given_sums: Vec<bool> = wire::children(root, "Part")
+            .map(|p| {
+                checksum::ALL
+                    .iter()
+                    .any(|a| wire::child_text(p, a.element()).is_some())
+            })
+            .collect();
         let stored: BTreeMap<u32, Part> = self
             .read()
             .uploads
@@ -1757,12 +2154,15 @@ impl S3 {
                      have been uploaded, or the specified entity tag may not match the part's \
                      entity tag.",
                 )
-                .with("UploadId", &id)
+                .with("ETag", etag.trim_matches('"'))
                 .with("PartNumber", n.to_string())
-                .with("ETag", etag.clone())
+                .with("UploadId", &id)
             };
             let part = stored.get(n).ok_or_else(invalid)?;
             if part.etag.trim_matches('"') != etag.trim_matches('"') {
+                return Err(invalid());
+            }
+            if upload.checksum_algorithm.is_none() && given_sums.get(i).copied().unwrap_or(false) {
                 return Err(invalid());
             }
             if let (Some(given), Some(have)) = (sum, &part.checksum) {
@@ -1776,8 +2176,10 @@ impl S3 {
                     "EntityTooSmall",
                     "Your proposed upload is smaller than the minimum allowed size",
                 )
-                .with("ProposedSize", part.piece.size.to_string())
-                .with("MinSizeAllowed", PART_MIN_BYTES.to_string()));
+                .with("ETag", part.etag.trim_matches('"'))
+                .with("MinSizeAllowed", PART_MIN_BYTES.to_string())
+                .with("PartNumber", n.to_string())
+                .with("ProposedSize", part.piece.size.to_string()));
             }
             chosen.push(part.clone());
         }
@@ -1791,7 +2193,12 @@ impl S3 {
             (Some(a), Some("COMPOSITE")) => {
                 let mut h = checksum::Hasher::new(a);
                 for p in &chosen {
-                    h.update(&p.checksum.as_deref().and_then(checksum::unb64).unwrap_or_default());
+                    h.update(
+                        &p.checksum
+                            .as_deref()
+                            .and_then(checksum::unb64)
+                            .unwrap_or_default(),
+                    );
                 }
                 Some(Checksum {
                     algorithm: a,
@@ -1835,12 +2242,22 @@ impl S3 {
             tags: upload.tags.clone(),
             storage_class: upload.storage_class.clone(),
         };
-        let parcels = self.event_parcels(&meta, "ObjectCreated:CompleteMultipartUpload", key, Some(&object), &req);
+        let parcels = self.event_parcels(
+            &meta,
+            "ObjectCreated:CompleteMultipartUpload",
+            key,
+            Some(&object),
+            &req,
+        );
         let mut ops: Vec<DocOp> = parcels
             .iter()
             .map(|p| DocOp::put_json(PARCEL, &p.id, p))
             .collect();
-        ops.push(DocOp::put_json(OBJECT, &object_doc_key(bucket, key), &object));
+        ops.push(DocOp::put_json(
+            OBJECT,
+            &object_doc_key(bucket, key),
+            &object,
+        ));
         ops.push(DocOp::delete(UPLOAD, &id));
         for n in stored.keys() {
             ops.push(DocOp::delete(PART, &part_doc_key(&id, *n)));
@@ -1851,9 +2268,12 @@ impl S3 {
         let id_owned = id.clone();
         self.commit(ops, move |st, blobs| {
             // The chosen parts' references pass to the object; the rest go.
-            let parts = st.uploads.remove(&id_owned).map(|u| u.parts).unwrap_or_default();
-            let chosen: std::collections::HashSet<u32> =
-                chosen.iter().map(|p| p.number).collect();
+            let parts = st
+                .uploads
+                .remove(&id_owned)
+                .map(|u| u.parts)
+                .unwrap_or_default();
+            let chosen: std::collections::HashSet<u32> = chosen.iter().map(|p| p.number).collect();
             for (n, p) in parts {
                 if !chosen.contains(&n) {
                     blobs.release(&p.piece.sha256);
@@ -1879,13 +2299,17 @@ impl S3 {
         let host = header(&req.parts.headers, "host").unwrap_or("localhost");
         let mut x = Self::doc();
         x.open("CompleteMultipartUploadResult", Some(XMLNS))
-            .leaf("Location", &format!("http://{host}/{bucket}/{}", wire::list_encode(key, true)))
+            .leaf(
+                "Location",
+                &format!("http://{host}/{bucket}/{}", wire::list_encode(key, true)),
+            )
             .leaf("Bucket", bucket)
             .leaf("Key", key)
             .leaf("ETag", &object.etag);
         if let Some(c) = &object.checksum {
             if upload.checksum_algorithm.is_some() {
-                x.leaf(c.algorithm.element(), &c.value).leaf("ChecksumType", &c.kind);
+                x.leaf(c.algorithm.element(), &c.value)
+                    .leaf("ChecksumType", &c.kind);
             }
         }
         x.close("CompleteMultipartUploadResult");
@@ -1896,7 +2320,13 @@ impl S3 {
             .unwrap_or_default())
     }
 
-    async fn abort_upload(&self, bucket: &str, key: &str, q: &Query, req: &S3Request<'_>) -> Answer {
+    async fn abort_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        q: &Query,
+        req: &S3Request<'_>,
+    ) -> Answer {
         let id = q.get("uploadId").unwrap_or("").to_string();
         self.upload(bucket, key, &id)?;
         let numbers: Vec<u32> = self
@@ -1946,9 +2376,10 @@ impl S3 {
             .leaf("Key", key)
             .leaf("UploadId", id)
             .leaf("PartNumberMarker", &marker.to_string());
-        if let Some(last) = shown.last() {
-            x.leaf("NextPartNumberMarker", &last.number.to_string());
-        }
+        x.leaf(
+            "NextPartNumberMarker",
+            &shown.last().map_or(0, |p| p.number).to_string(),
+        );
         x.leaf("MaxParts", &max.to_string())
             .leaf("IsTruncated", if truncated { "true" } else { "false" });
         for p in shown {
@@ -1962,17 +2393,22 @@ impl S3 {
             }
             x.close("Part");
         }
-        self.owner(&mut x, "Initiator");
+        self.initiator(&mut x);
         self.owner(&mut x, "Owner");
         x.leaf(
             "StorageClass",
             upload.storage_class.as_deref().unwrap_or("STANDARD"),
         );
         if let (Some(a), Some(t)) = (upload.checksum_algorithm, &upload.checksum_type) {
-            x.leaf("ChecksumAlgorithm", a.name()).leaf("ChecksumType", t);
+            x.leaf("ChecksumAlgorithm", a.name())
+                .leaf("ChecksumType", t);
         }
         x.close("ListPartsResult");
-        Ok(wire::xml_response(StatusCode::OK, req.request_id, x.finish()))
+        Ok(wire::xml_response(
+            StatusCode::OK,
+            req.request_id,
+            x.finish(),
+        ))
     }
 
     fn list_uploads(&self, bucket: &str, q: &Query, req: &S3Request<'_>) -> Answer {
@@ -1989,9 +2425,12 @@ impl S3 {
             .uploads
             .values()
             .map(|u| &u.upload)
-            .filter(|u| u.bucket == bucket && u.key.starts_with(prefix) && u.key.as_str() > key_marker)
+            .filter(|u| {
+                u.bucket == bucket && u.key.starts_with(prefix) && u.key.as_str() > key_marker
+            })
             .collect();
-        uploads.sort_by(|a, b| (&a.key, a.initiated_ms, &a.id).cmp(&(&b.key, b.initiated_ms, &b.id)));
+        uploads
+            .sort_by(|a, b| (&a.key, a.initiated_ms, &a.id).cmp(&(&b.key, b.initiated_ms, &b.id)));
         let truncated = uploads.len() > max;
         uploads.truncate(max);
         let mut x = Self::doc();
@@ -1999,10 +2438,9 @@ impl S3 {
             .leaf("Bucket", bucket)
             .leaf("KeyMarker", key_marker)
             .leaf("UploadIdMarker", q.get("upload-id-marker").unwrap_or(""));
-        if let Some(last) = uploads.last() {
-            x.leaf("NextKeyMarker", &last.key)
-                .leaf("NextUploadIdMarker", &last.id);
-        }
+        let last = uploads.last();
+        x.leaf("NextKeyMarker", last.map_or("", |u| u.key.as_str()))
+            .leaf("NextUploadIdMarker", last.map_or("", |u| u.id.as_str()));
         if !prefix.is_empty() {
             x.leaf("Prefix", prefix);
         }
@@ -2012,18 +2450,79 @@ impl S3 {
             x.open("Upload", None)
                 .leaf("Key", &u.key)
                 .leaf("UploadId", &u.id);
-            self.owner(&mut x, "Initiator");
+            self.initiator(&mut x);
             self.owner(&mut x, "Owner");
-            x.leaf("StorageClass", u.storage_class.as_deref().unwrap_or("STANDARD"))
-                .leaf("Initiated", &iso(u.initiated_ms));
+            x.leaf(
+                "StorageClass",
+                u.storage_class.as_deref().unwrap_or("STANDARD"),
+            )
+            .leaf("Initiated", &iso(u.initiated_ms));
             if let (Some(a), Some(t)) = (u.checksum_algorithm, &u.checksum_type) {
-                x.leaf("ChecksumAlgorithm", a.name()).leaf("ChecksumType", t);
+                x.leaf("ChecksumAlgorithm", a.name())
+                    .leaf("ChecksumType", t);
             }
             x.close("Upload");
         }
         x.close("ListMultipartUploadsResult");
-        Ok(wire::xml_response(StatusCode::OK, req.request_id, x.finish()))
+        Ok(wire::xml_response(
+            StatusCode::OK,
+            req.request_id,
+            x.finish(),
+        ))
     }
+}
+
+/// The region of a request's SigV4 credential scope.
+fn signing_region(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
+    let credential = match header(headers, "authorization") {
+        Some(a) => a
+            .split([' ', ','])
+            .find_map(|f| f.trim().strip_prefix("Credential="))?
+            .to_string(),
+        None => Query::parse(query).get("X-Amz-Credential")?.to_string(),
+    };
+    credential.split('/').nth(2).map(str::to_string)
+}
+
+/// Whether a name has the form of an AWS region (`us-east-1`, `EU`).
+fn valid_region(r: &str) -> bool {
+    const KNOWN: &[&str] = &[
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+        "af-south-1",
+        "ap-east-1",
+        "ap-east-2",
+        "ap-south-1",
+        "ap-south-2",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-3",
+        "ap-southeast-4",
+        "ap-southeast-5",
+        "ap-southeast-7",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ca-central-1",
+        "ca-west-1",
+        "eu-central-1",
+        "eu-central-2",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "eu-south-1",
+        "eu-south-2",
+        "eu-north-1",
+        "il-central-1",
+        "me-south-1",
+        "me-central-1",
+        "mx-central-1",
+        "sa-east-1",
+        "EU",
+    ];
+    KNOWN.contains(&r)
 }
 
 fn method_not_allowed() -> S3Error {
@@ -2051,7 +2550,9 @@ fn body_length(headers: &HeaderMap) -> Option<u64> {
         .or_else(|| {
             let chunked = header(headers, "x-amz-content-sha256")
                 .is_some_and(|h| h.starts_with("STREAMING-"));
-            (!chunked).then(|| header(headers, "content-length")).flatten()
+            (!chunked)
+                .then(|| header(headers, "content-length"))
+                .flatten()
         })
         .and_then(|v| v.trim().parse().ok())
 }
@@ -2149,7 +2650,10 @@ fn user_metadata(h: &HeaderMap) -> Vec<(String, String)> {
         .iter()
         .filter_map(|(k, v)| {
             let name = k.as_str().strip_prefix("x-amz-meta-")?;
-            Some((name.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            Some((
+                name.to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            ))
         })
         .collect();
     m.sort();
@@ -2160,8 +2664,16 @@ fn storage_class(h: &HeaderMap) -> Result<Option<String>, S3Error> {
     match header(h, "x-amz-storage-class") {
         None | Some("STANDARD") => Ok(None),
         Some(
-            c @ ("REDUCED_REDUNDANCY" | "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING"
-            | "GLACIER" | "DEEP_ARCHIVE" | "GLACIER_IR" | "OUTPOSTS" | "SNOW" | "EXPRESS_ONEZONE"),
+            c @ ("REDUCED_REDUNDANCY"
+            | "STANDARD_IA"
+            | "ONEZONE_IA"
+            | "INTELLIGENT_TIERING"
+            | "GLACIER"
+            | "DEEP_ARCHIVE"
+            | "GLACIER_IR"
+            | "OUTPOSTS"
+            | "SNOW"
+            | "EXPRESS_ONEZONE"),
         ) => Ok(Some(c.to_string())),
         Some(c) => Err(S3Error::new(
             StatusCode::BAD_REQUEST,
@@ -2186,20 +2698,49 @@ fn parse_tagging(body: &bytes::Bytes, max: usize) -> Result<Vec<(String, String)
     if root.tag_name().name() != "Tagging" {
         return Err(S3Error::malformed_xml());
     }
-    let set = wire::children(root, "TagSet")
-        .next()
-        .ok_or_else(S3Error::malformed_xml)?;
+    let set = wire::children(root, "TagSet").next();
+    let tags = match set {
+        Some(set) => parse_tag_list(set, max),
+        None => Ok(Vec::new()),
+    };
+    tags
+}
+
+/// The characters a tag may hold: letters, digits, spaces and `_ . : / =
+/// + - @`.
+fn tag_text_ok(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c))
+}
+
+/// `<Tag><Key/><Value/></Tag>` elements under `set`, checked as AWS
+/// checks them.
+fn parse_tag_list(
+    set: roxmltree::Node<'_, '_>,
+    max: usize,
+) -> Result<Vec<(String, String)>, S3Error> {
     let mut tags: Vec<(String, String)> = Vec::new();
     for t in wire::children(set, "Tag") {
-        let k = wire::child_text(t, "Key").ok_or_else(S3Error::malformed_xml)?;
-        let v = wire::child_text(t, "Value").unwrap_or("");
+        let (Some(k), Some(v)) = (wire::child_text(t, "Key"), wire::child_text(t, "Value")) else {
+            return Err(S3Error::malformed_xml());
+        };
         if tags.iter().any(|(x, _)| x == k) {
-            return Err(S3Error::invalid_request(
+            return Err(S3Error::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidTag",
                 "Cannot provide multiple Tags with the same key",
             )
-            .with_code("InvalidTag"));
+            .with("TagKey", k));
         }
-        if k.is_empty() || k.chars().count() > 128 || v.chars().count() > 256 {
+        if k.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
+            return Err(S3Error::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidTag",
+                "System tags cannot be added/updated by requester",
+            )
+            .with("TagKey", k));
+        }
+        if k.is_empty() || k.chars().count() > 128 || !tag_text_ok(k) {
             return Err(S3Error::new(
                 StatusCode::BAD_REQUEST,
                 "InvalidTag",
@@ -2207,23 +2748,25 @@ fn parse_tagging(body: &bytes::Bytes, max: usize) -> Result<Vec<(String, String)
             )
             .with("TagKey", k));
         }
+        if v.chars().count() > 256 || !tag_text_ok(v) {
+            return Err(S3Error::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidTag",
+                "The TagValue you have provided is invalid",
+            )
+            .with("TagKey", k)
+            .with("TagValue", v));
+        }
         tags.push((k.to_string(), v.to_string()));
     }
     if tags.len() > max {
         return Err(S3Error::new(
             StatusCode::BAD_REQUEST,
             "BadRequest",
-            "Object tags cannot be greater than 10",
+            format!("Object tags cannot be greater than {max}"),
         ));
     }
     Ok(tags)
-}
-
-impl S3Error {
-    fn with_code(mut self, code: &'static str) -> S3Error {
-        self.code = code;
-        self
-    }
 }
 
 fn tagging_xml(tags: &[(String, String)]) -> String {
@@ -2239,22 +2782,12 @@ fn tagging_xml(tags: &[(String, String)]) -> String {
     x.finish()
 }
 
-/// The algorithms a PUT asks to compute: named by
-/// `x-amz-sdk-checksum-algorithm`, a checksum header, or a trailer;
-/// none named: CRC64NVME, which S3 keeps for every object.
+/// The algorithms a PUT asks to compute: those it gives a value of (a
+/// checksum header, or a trailer it announces); none given: CRC64NVME,
+/// which S3 keeps for every object. `x-amz-sdk-checksum-algorithm` alone
+/// asks for nothing, as on AWS.
 fn requested_checksums(h: &HeaderMap) -> Result<Vec<Algorithm>, S3Error> {
     let mut out = Vec::new();
-    if let Some(a) = header(h, "x-amz-sdk-checksum-algorithm")
-        .or_else(|| header(h, "x-amz-checksum-algorithm"))
-    {
-        let alg = Algorithm::parse(a).ok_or_else(|| {
-            S3Error::invalid_request(
-                "Checksum algorithm provided is unsupported. Please try again with any of the \
-                 valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]",
-            )
-        })?;
-        out.push(alg);
-    }
     for a in checksum::ALL {
         if h.contains_key(a.header()) && !out.contains(&a) {
             out.push(a);
@@ -2303,7 +2836,9 @@ fn declared_checksums(
     Ok(out)
 }
 
-fn verify_md5(h: &HeaderMap, md5: &[u8; 16]) -> Result<(), S3Error> {
+/// Checks `Content-MD5`; a mismatch names the expected digest in hex
+/// (PutObject) or base64 (UploadPart), as AWS does.
+fn verify_md5(h: &HeaderMap, md5: &[u8; 16], expected_hex: bool) -> Result<(), S3Error> {
     let Some(given) = header(h, "content-md5") else {
         return Ok(());
     };
@@ -2315,7 +2850,14 @@ fn verify_md5(h: &HeaderMap, md5: &[u8; 16]) -> Result<(), S3Error> {
                     "BadDigest",
                     "The Content-MD5 you specified did not match what we received.",
                 )
-                .with("ExpectedDigest", given)
+                .with(
+                    "ExpectedDigest",
+                    if expected_hex {
+                        hex::encode(&raw)
+                    } else {
+                        given.to_string()
+                    },
+                )
                 .with("CalculatedDigest", checksum::b64(md5)));
             }
             Ok(())
@@ -2379,8 +2921,13 @@ fn precondition_failed(condition: &str) -> S3Error {
     .with("Condition", condition)
 }
 
+/// Whether the object changed after the date (`None`: no date, or one
+/// in the future, which S3 ignores).
 fn modified_since(o: &Object, value: &str) -> Option<bool> {
     let t = wire::parse_http_date(value)?;
+    if t.timestamp_millis() > now_ms() {
+        return None;
+    }
     Some(o.modified_ms / 1000 > t.timestamp())
 }
 
@@ -2419,22 +2966,46 @@ fn check_read_conditions(
 }
 
 /// A PUT's conditions (`If-None-Match: *`, `If-Match`).
-fn check_write_conditions(h: &HeaderMap, existing: Option<&Object>, key: &str) -> Result<(), S3Error> {
-    if let Some(v) = header(h, "if-none-match") {
+fn check_write_conditions(
+    h: &HeaderMap,
+    existing: Option<&Object>,
+    key: &str,
+) -> Result<(), S3Error> {
+    let not_implemented = |header: &str, message: &str| {
+        S3Error::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "NotImplemented",
+            "A header you provided implies functionality that is not implemented",
+        )
+        .with("Header", header)
+        .with("additionalMessage", message)
+    };
+    let if_match = header(h, "if-match");
+    let if_none_match = header(h, "if-none-match");
+    if if_match.is_some() && if_none_match.is_some() {
+        return Err(not_implemented(
+            "If-Match,If-None-Match",
+            "Multiple conditional request headers present in the request",
+        ));
+    }
+    if let Some(v) = if_none_match {
         if v.trim() != "*" {
-            return Err(S3Error::new(
-                StatusCode::NOT_IMPLEMENTED,
-                "NotImplemented",
-                "A header you provided implies functionality that is not implemented",
-            )
-            .with("Header", "If-None-Match")
-            .with("additionalMessage", "We don't accept the provided value of If-None-Match header for this API"));
+            return Err(not_implemented(
+                "If-None-Match",
+                "We don't accept the provided value of If-None-Match header for this API",
+            ));
         }
         if existing.is_some() {
             return Err(precondition_failed("If-None-Match"));
         }
     }
-    if let Some(v) = header(h, "if-match") {
+    if let Some(v) = if_match {
+        if v.trim() == "*" {
+            return Err(not_implemented(
+                "If-Match",
+                "We don't accept the provided value of If-Match header for this API",
+            ));
+        }
         match existing {
             None => return Err(S3Error::no_such_key(key)),
             Some(o) if !etag_matches(v, &o.etag) => return Err(precondition_failed("If-Match")),

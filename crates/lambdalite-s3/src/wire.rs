@@ -258,7 +258,10 @@ mod tests {
         );
         assert_eq!(target(None, "/b/"), (Some("b".into()), None));
         assert_eq!(target(None, "/"), (None, None));
-        assert_eq!(target(Some("b"), "/k"), (Some("b".into()), Some("k".into())));
+        assert_eq!(
+            target(Some("b"), "/k"),
+            (Some("b".into()), Some("k".into()))
+        );
     }
 
     #[test]

@@ -110,7 +110,10 @@ impl CodeStore {
                 self.install(
                     digest,
                     size,
-                    || File::open(&tmp).map_err(|e| StoreError::from_io("reading a package", e).into()),
+                    || {
+                        File::open(&tmp)
+                            .map_err(|e| StoreError::from_io("reading a package", e).into())
+                    },
                     |blob| {
                         fs::rename(&tmp, blob)
                             .map_err(|e| StoreError::from_io("storing a package", e))?;

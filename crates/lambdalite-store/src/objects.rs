@@ -248,6 +248,11 @@ mod tests {
         assert_eq!(blobs.sweep().unwrap(), 1);
         assert!(blobs.path(&kept.sha256_hex).is_file());
         assert!(!blobs.path(&orphan.sha256_hex).exists());
-        assert_eq!(fs::read_dir(dir.path().join("objects/tmp")).unwrap().count(), 0);
+        assert_eq!(
+            fs::read_dir(dir.path().join("objects/tmp"))
+                .unwrap()
+                .count(),
+            0
+        );
     }
 }

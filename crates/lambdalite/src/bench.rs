@@ -985,6 +985,232 @@ async fn sns_figures(http: &Arc<reqwest::Client>, server: &Server) -> anyhow::Re
     })
 }
 
+/// What the S3 rows report.
+struct S3Figures {
+    /// MB/s of one 200 MB PUT (durable before the 200) and GET.
+    put_mb_s: f64,
+    get_mb_s: f64,
+    /// The disk's own: `dd` writing 200 MB with an fsync, reading it back.
+    dd_write_mb_s: f64,
+    dd_read_mb_s: f64,
+    /// 1 KiB PUTs per second, concurrency 32.
+    small_put_rate: f64,
+    /// From a PUT's answer to the start of the notified function.
+    to_function: Stats,
+}
+
+/// One S3 request, path style, signed for S3 only in its scope (the
+/// bench's server checks no signatures).
+fn s3_request(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+) -> reqwest::RequestBuilder {
+    http.request(method, url)
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0",
+        )
+        .header("x-amz-content-sha256", "UNSIGNED-PAYLOAD")
+}
+
+async fn s3_ok(r: reqwest::RequestBuilder, what: &str) -> anyhow::Result<reqwest::Response> {
+    let r = r.send().await?;
+    if !r.status().is_success() {
+        bail!("S3 {what} failed: {} {}", r.status(), r.text().await?);
+    }
+    Ok(r)
+}
+
+fn dd(args: &[String]) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    let status = std::process::Command::new("dd")
+        .args(args)
+        .stderr(std::process::Stdio::null())
+        .status()?;
+    if !status.success() {
+        bail!("dd {args:?} failed");
+    }
+    Ok(started.elapsed().as_secs_f64())
+}
+
+async fn s3_figures(
+    http: &Arc<reqwest::Client>,
+    server: &Server,
+    seconds: u64,
+) -> anyhow::Result<S3Figures> {
+    let base = server.base.clone();
+    const BIG: usize = 200 * 1024 * 1024;
+    let mb = BIG as f64 / 1e6;
+    s3_ok(
+        s3_request(http, reqwest::Method::PUT, format!("{base}/bench-bucket")),
+        "CreateBucket",
+    )
+    .await?;
+    let body = bytes::Bytes::from(
+        (0..BIG)
+            .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[1])
+            .collect::<Vec<u8>>(),
+    );
+    let started = Instant::now();
+    s3_ok(
+        s3_request(
+            http,
+            reqwest::Method::PUT,
+            format!("{base}/bench-bucket/big"),
+        )
+        .body(body.clone()),
+        "PutObject",
+    )
+    .await?;
+    let put_mb_s = mb / started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let r = s3_ok(
+        s3_request(
+            http,
+            reqwest::Method::GET,
+            format!("{base}/bench-bucket/big"),
+        ),
+        "GetObject",
+    )
+    .await?;
+    let got = r.bytes().await?.len();
+    let get_mb_s = mb / started.elapsed().as_secs_f64();
+    if got != BIG {
+        bail!("GetObject returned {got} bytes of {BIG}");
+    }
+    drop(body);
+    let file = server.dir.path().join("dd.bin");
+    let of = format!("of={}", file.display());
+    let dd_write = dd(&[
+        "if=/dev/zero".into(),
+        of,
+        "bs=1M".into(),
+        "count=200".into(),
+        "conv=fsync".into(),
+    ])?;
+    let dd_read = dd(&[
+        format!("if={}", file.display()),
+        "of=/dev/null".into(),
+        "bs=1M".into(),
+    ])?;
+    let _ = std::fs::remove_file(&file);
+
+    // Small PUTs, concurrency 32.
+    let count = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(seconds.max(1));
+    let small = bytes::Bytes::from(vec![7u8; 1024]);
+    let mut tasks = Vec::new();
+    for t in 0..32 {
+        let (http, base, count, small) = (http.clone(), base.clone(), count.clone(), small.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut i = 0u64;
+            while Instant::now() < deadline {
+                s3_ok(
+                    s3_request(
+                        &http,
+                        reqwest::Method::PUT,
+                        format!("{base}/bench-bucket/small/{t}/{i}"),
+                    )
+                    .body(small.clone()),
+                    "PutObject",
+                )
+                .await?;
+                count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                i += 1;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    let started = Instant::now();
+    for t in tasks {
+        t.await??;
+    }
+    let small_put_rate =
+        count.load(std::sync::atomic::Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
+
+    // A notification to a warm function.
+    let probe = zip_of(&[(
+        "app.py",
+        b"import time\ndef handler(event, context):\n    now = int(time.time() * 1e6)\n    for r in event['Records']:\n        print('started', r['s3']['object']['key'].rsplit('/', 1)[-1], now)\n",
+        0o644,
+    )])?;
+    let name = "bench-s3-probe";
+    create(http, &base, name, "python3.11", "app.handler", &probe).await?;
+    let r = http
+        .post(format!("{base}/2015-03-31/functions/{name}/policy"))
+        .json(&serde_json::json!({
+            "StatementId": "s3",
+            "Action": "lambda:InvokeFunction",
+            "Principal": "s3.amazonaws.com",
+            "SourceArn": "arn:aws:s3:::bench-notified",
+        }))
+        .send()
+        .await?;
+    if !r.status().is_success() {
+        bail!("allowing S3 to invoke {name}: {}", r.text().await?);
+    }
+    s3_ok(
+        s3_request(http, reqwest::Method::PUT, format!("{base}/bench-notified")),
+        "CreateBucket",
+    )
+    .await?;
+    let config = format!(
+        "<NotificationConfiguration><CloudFunctionConfiguration><Id>probe</Id>\
+         <CloudFunction>arn:aws:lambda:us-east-1:000000000000:function:{name}</CloudFunction>\
+         <Event>s3:ObjectCreated:*</Event></CloudFunctionConfiguration></NotificationConfiguration>"
+    );
+    s3_ok(
+        s3_request(
+            http,
+            reqwest::Method::PUT,
+            format!("{base}/bench-notified?notification"),
+        )
+        .body(config),
+        "PutBucketNotificationConfiguration",
+    )
+    .await?;
+    s3_ok(
+        s3_request(
+            http,
+            reqwest::Method::PUT,
+            format!("{base}/bench-notified/warm/100000"),
+        )
+        .body("warm"),
+        "PutObject",
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut put_at = std::collections::HashMap::new();
+    for i in 0..100u32 {
+        s3_ok(
+            s3_request(
+                http,
+                reqwest::Method::PUT,
+                format!("{base}/bench-notified/in/{i}"),
+            )
+            .body("x"),
+            "PutObject",
+        )
+        .await?;
+        put_at.insert(i, chrono::Utc::now().timestamp_micros());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let delays = delays_since(server, name, &put_at)?;
+    if delays.is_empty() {
+        bail!("no notification reached the function");
+    }
+    Ok(S3Figures {
+        put_mb_s,
+        get_mb_s,
+        dd_write_mb_s: mb / dd_write,
+        dd_read_mb_s: mb / dd_read,
+        small_put_rate,
+        to_function: stats(delays),
+    })
+}
+
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -1212,6 +1438,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     let (accept_rate, accept_delay) = async_figures(&http, &server, args.seconds).await?;
     let sqs = sqs_figures(&http, &server, args.seconds).await?;
     let sns = sns_figures(&http, &server).await?;
+    let s3 = s3_figures(&http, &server, args.seconds).await?;
     let py_bare = bare_start(&args.python, &["-c", "pass"], args.cold);
     let node_bare = bare_start(&args.node, &["-e", "0"], args.cold);
 
@@ -1304,6 +1531,11 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         fmt_us(sns.to_function.p99)
     );
     println!(
+        "| S3 PUT to start of the notified function (warm python3.11) | {} | {} |",
+        fmt_us(s3.to_function.p50),
+        fmt_us(s3.to_function.p99)
+    );
+    println!(
         "\nThroughput, provided (Rust echo), concurrency 32: {throughput:.0} invokes/s over {} s",
         args.seconds
     );
@@ -1332,6 +1564,14 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     println!(
         "SNS fan-out, 1 topic → 10 python3.11 functions, concurrency 16: {:.0} publishes/s answered, {:.0} deliveries/s to function start",
         sns.fanout_publish_rate, sns.fanout_delivery_rate
+    );
+    println!(
+        "S3, one 200 MB object: PUT (durable before the 200) {:.0} MB/s, GET {:.0} MB/s; the disk's own in the same run: dd write with fsync {:.0} MB/s, dd read {:.0} MB/s",
+        s3.put_mb_s, s3.get_mb_s, s3.dd_write_mb_s, s3.dd_read_mb_s
+    );
+    println!(
+        "S3 PutObject of 1 KiB (durable before the 200), concurrency 32: {:.0} objects/s",
+        s3.small_put_rate
     );
     Ok(())
 }

@@ -85,17 +85,17 @@ fn s3_auth_error(e: &LambdaError) -> lambdalite_s3::S3Error {
         LambdaError::InvalidSignature(m) if m.starts_with("Signature expired") => {
             S3Error::new(StatusCode::FORBIDDEN, "AccessDenied", "Request has expired")
         }
-        LambdaError::InvalidSignature(m) if m.starts_with("The request signature") => {
-            S3Error::new(
-                StatusCode::FORBIDDEN,
-                "SignatureDoesNotMatch",
-                "The request signature we calculated does not match the signature you provided. \
+        LambdaError::InvalidSignature(m) if m.starts_with("The request signature") => S3Error::new(
+            StatusCode::FORBIDDEN,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided. \
                  Check your key and signing method.",
-            )
-        }
-        LambdaError::InvalidSignature(m) | LambdaError::IncompleteSignature(m) => {
-            S3Error::new(StatusCode::BAD_REQUEST, "AuthorizationHeaderMalformed", m.clone())
-        }
+        ),
+        LambdaError::InvalidSignature(m) | LambdaError::IncompleteSignature(m) => S3Error::new(
+            StatusCode::BAD_REQUEST,
+            "AuthorizationHeaderMalformed",
+            m.clone(),
+        ),
         other => S3Error::new(StatusCode::FORBIDDEN, "AccessDenied", other.to_string()),
     }
 }
@@ -109,7 +109,11 @@ async fn serve_s3(services: &Services, parts: http::request::Parts, body: Body) 
         match services.auth.verify_s3(&parts, chrono::Utc::now()) {
             Ok(v) if services.auth.is_own(&v.caller) => (v.payload, v.caller.account),
             Ok(_) => {
-                let e = lambdalite_s3::S3Error::new(StatusCode::FORBIDDEN, "AccessDenied", "Access Denied");
+                let e = lambdalite_s3::S3Error::new(
+                    StatusCode::FORBIDDEN,
+                    "AccessDenied",
+                    "Access Denied",
+                );
                 return to_axum(e.response(&request_id, head));
             }
             Err(e) => return to_axum(s3_auth_error(&e).response(&request_id, head)),
