@@ -58,7 +58,7 @@ fn is_s3(parts: &http::request::Parts, host: &str, s3: &lambdalite_s3::S3) -> bo
     match lambdalite_protocol::dispatch::signing_service(parts) {
         Some(s) => s == "s3",
         None => {
-            if lambdalite_s3::wire::is_s3_host(host) {
+            if lambdalite_s3::wire::is_s3_host(host) || signed_v2(parts) {
                 return true;
             }
             let path = parts.uri.path().trim_start_matches('/');
@@ -68,6 +68,20 @@ fn is_s3(parts: &http::request::Parts, host: &str, s3: &lambdalite_s3::S3) -> bo
                 && s3.has_bucket(first)
         }
     }
+}
+
+/// Whether a request carries a Signature Version 2 (S3's older form,
+/// boto3's default for presigned URLs).
+fn signed_v2(parts: &http::request::Parts) -> bool {
+    parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|a| a.starts_with("AWS "))
+        || parts
+            .uri
+            .query()
+            .is_some_and(|q| q.split('&').any(|p| p.starts_with("AWSAccessKeyId=")))
 }
 
 /// S3's answer to a request whose signature fails.
@@ -84,6 +98,9 @@ fn s3_auth_error(e: &LambdaError) -> lambdalite_s3::S3Error {
         ),
         LambdaError::InvalidSignature(m) if m.starts_with("Signature expired") => {
             S3Error::new(StatusCode::FORBIDDEN, "AccessDenied", "Request has expired")
+        }
+        LambdaError::AccessDenied(m) => {
+            S3Error::new(StatusCode::FORBIDDEN, "AccessDenied", m.clone())
         }
         LambdaError::InvalidSignature(m) if m.starts_with("The request signature") => S3Error::new(
             StatusCode::FORBIDDEN,
@@ -106,7 +123,20 @@ async fn serve_s3(services: &Services, parts: http::request::Parts, body: Body) 
     let head = parts.method == http::Method::HEAD;
     let from_functions = parts.extensions.get::<FromFunctions>().is_some();
     let (payload, principal) = if services.auth.enforced() || from_functions {
-        match services.auth.verify_s3(&parts, chrono::Utc::now()) {
+        let verified = if signed_v2(&parts) {
+            let host = parts
+                .headers
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("");
+            let bucket = lambdalite_s3::wire::host_bucket(host);
+            services
+                .auth
+                .verify_s3_v2(&parts, bucket.as_deref(), chrono::Utc::now())
+        } else {
+            services.auth.verify_s3(&parts, chrono::Utc::now())
+        };
+        match verified {
             Ok(v) if services.auth.is_own(&v.caller) => (v.payload, v.caller.account),
             Ok(_) => {
                 let e = lambdalite_s3::S3Error::new(
