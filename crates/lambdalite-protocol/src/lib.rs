@@ -4,7 +4,8 @@
 //! query protocol's `Action`, the SigV4 credential scope's service, the
 //! path) in [`dispatch`]; Signature Version 4 verification with the
 //! server's keys and the functions' session credentials, S3's
-//! head-only form and its `aws-chunked` bodies ([`sigv4`], [`chunked`]); the
+//! head-only form, its `aws-chunked` bodies and its Signature Version 2
+//! ([`sigv4`], [`chunked`]); the
 //! shapes of each protocol's answers and errors: awsJson 1.0/1.1 with
 //! `x-amzn-query-error`, and the query protocol's form input and XML
 //! output ([`json`], [`query`], [`xml`]).

@@ -76,7 +76,7 @@ impl Algorithm {
     }
 
     /// Its value's length in bytes.
-    pub fn len(self) -> usize {
+    pub fn size(self) -> usize {
         match self {
             Algorithm::Crc32 | Algorithm::Crc32c => 4,
             Algorithm::Crc64Nvme => 8,

@@ -2699,6 +2699,7 @@ fn parse_tagging(body: &bytes::Bytes, max: usize) -> Result<Vec<(String, String)
         return Err(S3Error::malformed_xml());
     }
     let set = wire::children(root, "TagSet").next();
+    #[allow(clippy::let_and_return)] // `set` borrows `doc`, which must outlive it
     let tags = match set {
         Some(set) => parse_tag_list(set, max),
         None => Ok(Vec::new()),
@@ -2824,7 +2825,7 @@ fn declared_checksums(
     let mut out = Vec::new();
     for a in algorithms {
         if let Some(v) = header(h, a.header()) {
-            if checksum::unb64(v).is_none_or(|raw| raw.len() != a.len()) {
+            if checksum::unb64(v).is_none_or(|raw| raw.len() != a.size()) {
                 return Err(S3Error::invalid_request(format!(
                     "Value for {} header is invalid.",
                     a.header()

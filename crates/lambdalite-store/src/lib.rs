@@ -1,5 +1,6 @@
-//! Persistence of lambdalite: function metadata in SQLite and code packages
-//! as content-addressed files under the data directory.
+//! Persistence of lambdalite: function metadata in SQLite, code packages
+//! and S3 object bodies ([`objects`]) as content-addressed files under the
+//! data directory.
 //!
 //! Owns the database and the blob folder; nothing else touches them. Does not
 //! know HTTP or how functions run. Every write is durable before it returns,
