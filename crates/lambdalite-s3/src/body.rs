@@ -58,13 +58,16 @@ fn incomplete() -> S3Error {
 /// Stores a body as a new blob (durable when this returns Ok, holding one
 /// reference), checking its signature chain, length and SHA256.
 pub async fn ingest(blobs: &Blobs, body: Body, expect: Expect) -> Result<Ingested, S3Error> {
+    // Two threads share the work: one writes (and hashes the body's name,
+    // sha256, and its checksums), the other computes the MD5 of the ETag,
+    // the slowest of the digests.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(PIPE_DEPTH);
+    let (md5_tx, mut md5_rx) = tokio::sync::mpsc::channel::<Bytes>(PIPE_DEPTH);
     let algorithms = expect.algorithms.clone();
     let writer = {
         let blobs = blobs.clone();
-        tokio::task::spawn_blocking(move || -> io::Result<(BlobWriter, Md5, Vec<Hasher>)> {
+        tokio::task::spawn_blocking(move || -> io::Result<(BlobWriter, Vec<Hasher>)> {
             let mut w = blobs.create()?;
-            let mut md5 = Md5::new();
             let mut hashers: Vec<Hasher> = algorithms
                 .iter()
                 .filter(|a| **a != Algorithm::Sha256)
@@ -72,14 +75,20 @@ pub async fn ingest(blobs: &Blobs, body: Body, expect: Expect) -> Result<Ingeste
                 .collect();
             while let Some(b) = rx.blocking_recv() {
                 w.write(&b)?;
-                md5.update(&b);
                 for h in &mut hashers {
                     h.update(&b);
                 }
             }
-            Ok((w, md5, hashers))
+            Ok((w, hashers))
         })
     };
+    let md5_task = tokio::task::spawn_blocking(move || {
+        let mut md5 = Md5::new();
+        while let Some(b) = md5_rx.blocking_recv() {
+            md5.update(&b);
+        }
+        md5
+    });
     let mut decoder = match &expect.payload {
         Payload::Chunked { signer, .. } => Some(ChunkDecoder::new(signer.clone())),
         _ => None,
@@ -102,7 +111,7 @@ pub async fn ingest(blobs: &Blobs, body: Body, expect: Expect) -> Result<Ingeste
                 if received > expect.max_size {
                     return Err(too_large(expect.max_size));
                 }
-                if tx.send(piece).await.is_err() {
+                if md5_tx.send(piece.clone()).await.is_err() || tx.send(piece).await.is_err() {
                     return Err(S3Error::internal());
                 }
             }
@@ -111,9 +120,11 @@ pub async fn ingest(blobs: &Blobs, body: Body, expect: Expect) -> Result<Ingeste
     }
     .await;
     drop(tx);
+    drop(md5_tx);
     let written = writer.await.map_err(|_| S3Error::internal())?;
+    let md5 = md5_task.await.map_err(|_| S3Error::internal())?;
     fed?;
-    let (w, md5, hashers) = written.map_err(writer_failed)?;
+    let (w, hashers) = written.map_err(writer_failed)?;
     let trailers = match decoder {
         Some(d) => d.finish().map_err(chunk_error)?,
         None => Vec::new(),

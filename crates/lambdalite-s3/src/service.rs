@@ -1609,12 +1609,13 @@ impl S3 {
         let mut prefixes: Vec<String> = Vec::new();
         let mut truncated = false;
         let mut last = String::new();
-        let lower = std::ops::Bound::Excluded(after.clone());
-        let range = if after.is_empty() {
-            b.objects.range::<String, _>(..)
+        // From the later of the marker and the prefix.
+        let lower = if after.as_str() >= prefix && !after.is_empty() {
+            std::ops::Bound::Excluded(after.clone())
         } else {
-            b.objects.range((lower, std::ops::Bound::Unbounded))
+            std::ops::Bound::Included(prefix.to_string())
         };
+        let range = b.objects.range((lower, std::ops::Bound::Unbounded));
         for (k, o) in range {
             if !k.starts_with(prefix) {
                 if k.as_str() > prefix {

@@ -141,11 +141,12 @@ pub struct Blob {
 impl BlobWriter {
     pub fn write(&mut self, data: &[u8]) -> io::Result<()> {
         self.sha.update(data);
+        let Some(f) = &mut self.file else {
+            return Err(io::Error::other("the body was finished"));
+        };
+        f.write_all(data)?;
         self.size += data.len() as u64;
-        match &mut self.file {
-            Some(f) => f.write_all(data),
-            None => Err(io::Error::other("the body was finished")),
-        }
+        Ok(())
     }
 
     /// Bytes written so far.
@@ -176,9 +177,14 @@ impl BlobWriter {
             let _ = fs::remove_file(&self.path);
         } else {
             let fan = dest.parent().expect("fan-out folder");
+            let new_fan = !fan.is_dir();
             fs::create_dir_all(fan)?;
             fs::rename(&self.path, &dest)?;
             sync_dir(fan)?;
+            if new_fan {
+                // The new folder's own entry must be durable too.
+                sync_dir(&self.blobs.inner.dir)?;
+            }
         }
         *refs.entry(sha256_hex.clone()).or_insert(0) += 1;
         Ok(Blob {

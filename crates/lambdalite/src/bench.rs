@@ -1065,7 +1065,7 @@ async fn s3_figures(
     .await?;
     let put_mb_s = mb / started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let r = s3_ok(
+    let mut r = s3_ok(
         s3_request(
             http,
             reqwest::Method::GET,
@@ -1074,7 +1074,10 @@ async fn s3_figures(
         "GetObject",
     )
     .await?;
-    let got = r.bytes().await?.len();
+    let mut got = 0;
+    while let Some(chunk) = r.chunk().await? {
+        got += chunk.len();
+    }
     let get_mb_s = mb / started.elapsed().as_secs_f64();
     if got != BIG {
         bail!("GetObject returned {got} bytes of {BIG}");
