@@ -370,6 +370,48 @@ impl Auth {
         })
     }
 
+    /// What S3 shows of a SigV4 signature that does not match: the
+    /// access key, the string to sign and the canonical request the server
+    /// made, and the signature sent.
+    pub fn s3_signature_details(&self, parts: &Parts) -> Option<SignatureDetails> {
+        let params = query_pairs(parts.uri.query().unwrap_or(""));
+        let presigned = params.iter().any(|(k, _)| k == "X-Amz-Algorithm");
+        let sig = if presigned {
+            SignatureInput::from_query(&params).ok()?
+        } else {
+            SignatureInput::from_header(header(&parts.headers, "authorization")?, &parts.headers)
+                .ok()?
+        };
+        let declared = if presigned {
+            UNSIGNED_PAYLOAD.to_string()
+        } else {
+            header(&parts.headers, "x-amz-content-sha256")
+                .unwrap_or(UNSIGNED_PAYLOAD)
+                .to_string()
+        };
+        let canonical = canonical_request_with(
+            parts.method.as_str(),
+            &uri_encode(&percent_decode(parts.uri.path()), true),
+            &params,
+            presigned,
+            &parts.headers,
+            &sig.signed_headers,
+            &declared,
+        );
+        let string_to_sign = format!(
+            "{ALGORITHM}\n{}\n{}\n{}",
+            sig.date,
+            sig.scope(),
+            hex(&Sha256::digest(canonical.as_bytes()))
+        );
+        Some(SignatureDetails {
+            access_key: sig.access_key.clone(),
+            string_to_sign,
+            canonical_request: canonical,
+            signature_provided: sig.signature.clone(),
+        })
+    }
+
     fn check_head(
         &self,
         parts: &Parts,
@@ -994,6 +1036,15 @@ fn signing_key(secret: &str, scope: &str) -> Vec<u8> {
 
 /// The hex sha256 of nothing.
 const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+/// See [`Auth::s3_signature_details`].
+#[derive(Debug, Clone)]
+pub struct SignatureDetails {
+    pub access_key: String,
+    pub string_to_sign: String,
+    pub canonical_request: String,
+    pub signature_provided: String,
+}
 
 /// A verified S3 request: who sent it, and what its body must prove.
 #[derive(Debug)]

@@ -118,7 +118,8 @@ impl S3Error {
         let mut b = Response::builder()
             .status(self.status)
             .header("x-amz-request-id", request_id)
-            .header("x-amz-id-2", crate::host_id(request_id));
+            .header("x-amz-id-2", crate::host_id(request_id))
+            .header("server", "AmazonS3");
         if !head {
             b = b.header(http::header::CONTENT_TYPE, "application/xml");
         }

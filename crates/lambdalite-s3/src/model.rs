@@ -74,6 +74,9 @@ pub struct Object {
     /// The parts of a multipart object (their sizes).
     #[serde(default)]
     pub parts: Option<Vec<u64>>,
+    /// Each part's checksum (base64), when the upload kept them.
+    #[serde(default)]
+    pub part_checksums: Option<Vec<String>>,
     #[serde(default)]
     pub tags: Vec<(String, String)>,
     #[serde(default)]

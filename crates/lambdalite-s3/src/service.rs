@@ -39,6 +39,9 @@ pub(crate) struct State {
 struct BucketState {
     meta: Bucket,
     objects: BTreeMap<String, Arc<Object>>,
+    /// When each key was last deleted, since start (a conditional
+    /// CompleteMultipartUpload conflicts with a delete after its start).
+    deleted_ms: HashMap<String, i64>,
 }
 
 struct UploadState {
@@ -117,6 +120,7 @@ impl S3 {
                             BucketState {
                                 meta: b,
                                 objects: BTreeMap::new(),
+                                deleted_ms: HashMap::new(),
                             },
                         );
                     }
@@ -320,8 +324,6 @@ impl S3 {
             "retention",
             "legal-hold",
             "torrent",
-            "attributes",
-            "versions",
         ] {
             if q.has(unsupported) {
                 return self.unsupported(&m, &bucket, key.as_deref(), unsupported, &req);
@@ -337,6 +339,7 @@ impl S3 {
                 Method::GET if q.has("tagging") => self.get_bucket_tagging(&bucket, &req),
                 Method::GET if q.has("notification") => self.get_notification(&bucket, &req),
                 Method::GET if q.has("uploads") => self.list_uploads(&bucket, &q, &req),
+                Method::GET if q.has("versions") => self.list_versions(&bucket, &q, &req),
                 Method::GET if q.get("list-type") == Some("2") => {
                     self.list_objects(&bucket, &q, &req, true)
                 }
@@ -361,6 +364,9 @@ impl S3 {
                 }
                 Method::PUT => self.put_object(&bucket, &key, req).await,
                 Method::GET if q.has("tagging") => self.get_object_tagging(&bucket, &key, &req),
+                Method::GET if q.has("attributes") => {
+                    self.get_object_attributes(&bucket, &key, &req)
+                }
                 Method::GET if q.has("uploadId") => self.list_parts(&bucket, &key, &q, &req),
                 Method::GET | Method::HEAD => self.get_object(&bucket, &key, &q, &req),
                 Method::DELETE if q.has("tagging") => {
@@ -369,7 +375,7 @@ impl S3 {
                 Method::DELETE if q.has("uploadId") => {
                     self.abort_upload(&bucket, &key, &q, &req).await
                 }
-                Method::DELETE => self.delete_object(&bucket, &key, &req).await,
+                Method::DELETE => self.delete_object(&bucket, &key, &q, &req).await,
                 Method::POST if q.has("uploads") => self.create_upload(&bucket, &key, &req).await,
                 Method::POST if q.has("uploadId") => {
                     self.complete_upload(&bucket, &key, &q, req).await
@@ -433,11 +439,12 @@ impl S3 {
         let region_filter = q.get("bucket-region").filter(|r| !r.is_empty());
         if let Some(r) = region_filter {
             if !valid_region(r) {
-                return Err(S3Error::invalid_argument(
+                return Err(S3Error::new(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidArgument",
                     format!("Argument value {r} is not a valid AWS Region"),
-                    "bucket-region",
-                    r,
-                ));
+                )
+                .with("ArgumentName", "bucket-region"));
             }
         }
         let max: usize = match q.get("max-buckets") {
@@ -583,6 +590,7 @@ impl S3 {
             st.buckets.entry(meta.name.clone()).or_insert(BucketState {
                 meta,
                 objects: BTreeMap::new(),
+                deleted_ms: HashMap::new(),
             });
         })
         .await?;
@@ -992,6 +1000,7 @@ impl S3 {
                 size: blob.size,
             }],
             parts: None,
+            part_checksums: None,
             tags: tagging_header(headers).map_err(release)?,
             storage_class: storage_class(headers).map_err(release)?,
         };
@@ -1067,6 +1076,7 @@ impl S3 {
         }
         let mut range = wire::range(header(headers, "range"), o.size);
         let mut part_count = None;
+        let mut part_number = None;
         if let Some(n) = q.get("partNumber") {
             if headers.contains_key("range") {
                 return Err(S3Error::invalid_request(
@@ -1092,12 +1102,13 @@ impl S3 {
             }
             let start: u64 = sizes[..n as usize - 1].iter().sum();
             let size = sizes[n as usize - 1];
-            range = if size == 0 || o.parts.is_none() {
+            range = if size == 0 {
                 Range::Whole
             } else {
                 Range::Bytes(start, start + size - 1)
             };
             part_count = o.parts.as_ref().map(|p| p.len());
+            part_number = Some(n as usize);
         }
         let (status, start, end) = match range {
             Range::Whole => (StatusCode::OK, 0, o.size),
@@ -1173,11 +1184,22 @@ impl S3 {
         }
         let checksum_mode = header(headers, "x-amz-checksum-mode")
             .is_some_and(|m| m.eq_ignore_ascii_case("ENABLED"));
-        if checksum_mode && start == 0 && end == o.size && part_count.is_none() {
-            if let Some(c) = &o.checksum {
-                b = b
-                    .header(c.algorithm.header(), &c.value)
-                    .header("x-amz-checksum-type", &c.kind);
+        if checksum_mode {
+            match (&o.checksum, part_number, &o.part_checksums) {
+                // One part of a multipart object: that part's checksum.
+                (Some(c), Some(n), Some(sums)) if part_count.is_some() => {
+                    if let Some(v) = sums.get(n - 1).filter(|v| !v.is_empty()) {
+                        b = b
+                            .header(c.algorithm.header(), v)
+                            .header("x-amz-checksum-type", &c.kind);
+                    }
+                }
+                (Some(c), _, _) if start == 0 && end == o.size && part_count.is_none() => {
+                    b = b
+                        .header(c.algorithm.header(), &c.value)
+                        .header("x-amz-checksum-type", &c.kind);
+                }
+                _ => {}
             }
         }
         let body = if head || start == end {
@@ -1270,6 +1292,7 @@ impl S3 {
                 size: blob.size,
             }],
             parts: None,
+            part_checksums: None,
             tags,
             storage_class: storage_class(&headers).unwrap_or(None),
         };
@@ -1326,8 +1349,22 @@ impl S3 {
         Ok(b.body(Body::empty()).unwrap_or_default())
     }
 
-    async fn delete_object(&self, bucket: &str, key: &str, req: &S3Request<'_>) -> Answer {
+    async fn delete_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        q: &Query,
+        req: &S3Request<'_>,
+    ) -> Answer {
         let meta = self.bucket_meta(bucket)?;
+        // Buckets keep no versions: only the null version exists.
+        if let Some(v) = q.get("versionId").filter(|v| *v != "null") {
+            return Err(S3Error::invalid_argument(
+                "Invalid version id specified",
+                "versionId",
+                v,
+            ));
+        }
         self.remove_objects(&meta, &[key.to_string()], req).await?;
         Ok(wire::empty(StatusCode::NO_CONTENT, req.request_id))
     }
@@ -1368,6 +1405,7 @@ impl S3 {
         self.commit(ops, move |st, blobs| {
             if let Some(b) = st.buckets.get_mut(&name) {
                 for k in present {
+                    b.deleted_ms.insert(k.clone(), now_ms());
                     if let Some(old) = b.objects.remove(&k) {
                         for p in &old.pieces {
                             blobs.release(&p.sha256);
@@ -1391,18 +1429,42 @@ impl S3 {
             return Err(S3Error::malformed_xml());
         }
         let quiet = wire::child_text(root, "Quiet").is_some_and(|q| q.trim() == "true");
-        let keys: Vec<String> = wire::children(root, "Object")
-            .map(|o| wire::child_text(o, "Key").unwrap_or("").to_string())
+        let asked: Vec<(String, Option<String>)> = wire::children(root, "Object")
+            .map(|o| {
+                (
+                    wire::child_text(o, "Key").unwrap_or("").to_string(),
+                    wire::child_text(o, "VersionId")
+                        .filter(|v| *v != "null")
+                        .map(str::to_string),
+                )
+            })
             .collect();
-        if keys.is_empty() || keys.len() > 1000 {
+        if asked.is_empty() || asked.len() > 1000 {
             return Err(S3Error::malformed_xml());
         }
+        // A version other than the null one does not exist here.
+        let keys: Vec<String> = asked
+            .iter()
+            .filter(|(_, v)| v.is_none())
+            .map(|(k, _)| k.clone())
+            .collect();
         self.remove_objects(&meta, &keys, &req).await?;
         let mut x = Self::doc();
         x.open("DeleteResult", Some(XMLNS));
-        if !quiet {
-            for k in &keys {
-                x.open("Deleted", None).leaf("Key", k).close("Deleted");
+        for (k, v) in &asked {
+            match v {
+                None if !quiet => {
+                    x.open("Deleted", None).leaf("Key", k).close("Deleted");
+                }
+                None => {}
+                Some(v) => {
+                    x.open("Error", None)
+                        .leaf("Key", k)
+                        .leaf("VersionId", v)
+                        .leaf("Code", "NoSuchVersion")
+                        .leaf("Message", "The specified version does not exist.")
+                        .close("Error");
+                }
             }
         }
         x.close("DeleteResult");
@@ -1426,7 +1488,7 @@ impl S3 {
             return Err(S3Error::invalid_argument(
                 "Invalid copy source object key",
                 "x-amz-copy-source",
-                raw,
+                "x-amz-copy-source",
             ));
         };
         let o = self
@@ -1453,7 +1515,7 @@ impl S3 {
         let new_class = storage_class(headers)?;
         if src_path == format!("{bucket}/{key}")
             && !replace
-            && new_class.is_none()
+            && !headers.contains_key("x-amz-storage-class")
             && !headers.contains_key("x-amz-website-redirect-location")
             && !headers.contains_key("x-amz-server-side-encryption")
         {
@@ -1474,13 +1536,42 @@ impl S3 {
         if replace_tags {
             object.tags = tagging_header(headers)?;
         }
-        if let Some(a) = requested_checksums(headers)?.first() {
-            if object.checksum.as_ref().map(|c| c.algorithm) != Some(*a) {
+        // The copy keeps the source's checksum, unless another algorithm
+        // is asked for; a composite one becomes the whole object's.
+        let asked = match header(headers, "x-amz-checksum-algorithm") {
+            None => None,
+            Some(a) => Some(Algorithm::parse(a).ok_or_else(|| {
+                S3Error::invalid_request(
+                    "Checksum algorithm provided is unsupported. Please try again with any of \
+                     the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]",
+                )
+            })?),
+        };
+        let current = object
+            .checksum
+            .as_ref()
+            .map(|c| (c.algorithm, c.kind.clone()));
+        let algorithm = match (asked, &current) {
+            (Some(a), _) => a,
+            (None, Some((a, _))) => *a,
+            (None, None) => Algorithm::Crc64Nvme,
+        };
+        let recompute = current.as_ref() != Some(&(algorithm, "FULL_OBJECT".to_string()));
+        // A copy of a multipart object is one piece as far as its ETag goes.
+        let multipart = object.parts.is_some();
+        if recompute || multipart {
+            let (md5, value) = self.digest_pieces(&object.pieces, algorithm).await?;
+            if recompute {
                 object.checksum = Some(Checksum {
-                    algorithm: *a,
-                    value: self.checksum_of(&object.pieces, *a).await?,
+                    algorithm,
+                    value,
                     kind: "FULL_OBJECT".into(),
                 });
+            }
+            if multipart {
+                object.etag = format!("\"{}\"", hex::encode(md5));
+                object.parts = None;
+                object.part_checksums = None;
             }
         }
         for p in &object.pieces {
@@ -1518,6 +1609,37 @@ impl S3 {
             b = b.header("x-amz-copy-source-version-id", v);
         }
         Ok(b.body(Body::from(x.finish())).unwrap_or_default())
+    }
+
+    /// The MD5 and a full-object checksum of an object, read from its
+    /// pieces.
+    async fn digest_pieces(
+        &self,
+        pieces: &[Piece],
+        a: Algorithm,
+    ) -> Result<([u8; 16], String), S3Error> {
+        let paths: Vec<_> = pieces.iter().map(|p| self.blobs.path(&p.sha256)).collect();
+        tokio::task::spawn_blocking(move || -> std::io::Result<([u8; 16], String)> {
+            use std::io::Read;
+            let mut h = checksum::Hasher::new(a);
+            let mut md5 = Md5::new();
+            let mut buf = vec![0u8; 1 << 20];
+            for p in paths {
+                let mut f = std::fs::File::open(p)?;
+                loop {
+                    let n = f.read(&mut buf)?;
+                    if n == 0 {
+                        break;
+                    }
+                    h.update(&buf[..n]);
+                    md5.update(&buf[..n]);
+                }
+            }
+            Ok((md5.finalize().into(), checksum::b64(&h.finish())))
+        })
+        .await
+        .map_err(|_| S3Error::internal())?
+        .map_err(|_| S3Error::internal())
     }
 
     /// Computes a full-object checksum by reading the pieces.
@@ -1584,73 +1706,30 @@ impl S3 {
         let after: String = if v2 {
             match token {
                 Some(t) => decode_token(t).filter(|_| !t.is_empty()).ok_or_else(|| {
-                    S3Error::invalid_argument(
+                    let e = S3Error::new(
+                        StatusCode::BAD_REQUEST,
+                        "InvalidArgument",
                         "The continuation token provided is incorrect",
-                        "continuation-token",
-                        t,
                     )
+                    .with("ArgumentName", "continuation-token");
+                    if t.is_empty() {
+                        e
+                    } else {
+                        e.with("ArgumentValue", t)
+                    }
                 })?,
                 None => start_after.to_string(),
             }
         } else {
             marker.to_string()
         };
-        // A marker inside a common prefix passes over that whole prefix.
-        let after = match delimiter {
-            Some(d) if !after.is_empty() && after.starts_with(prefix) => {
-                match after[prefix.len()..].find(d) {
-                    Some(i) => format!("{}\u{10ffff}", &after[..prefix.len() + i + d.len()]),
-                    None => after,
-                }
-            }
-            _ => after,
-        };
-        let mut contents: Vec<&Arc<Object>> = Vec::new();
-        let mut prefixes: Vec<String> = Vec::new();
-        let mut truncated = false;
-        let mut last = String::new();
-        // From the later of the marker and the prefix.
-        let lower = if after.as_str() >= prefix && !after.is_empty() {
-            std::ops::Bound::Excluded(after.clone())
-        } else {
-            std::ops::Bound::Included(prefix.to_string())
-        };
-        let range = b.objects.range((lower, std::ops::Bound::Unbounded));
-        for (k, o) in range {
-            if !k.starts_with(prefix) {
-                if k.as_str() > prefix {
-                    break;
-                }
-                continue;
-            }
-            if let Some(d) = delimiter {
-                if let Some(i) = k[prefix.len()..].find(d) {
-                    let cp = &k[..prefix.len() + i + d.len()];
-                    if prefixes.last().map(String::as_str) == Some(cp) {
-                        continue;
-                    }
-                    if contents.len() + prefixes.len() == max_keys {
-                        truncated = true;
-                        break;
-                    }
-                    prefixes.push(cp.to_string());
-                    last = cp.to_string();
-                    continue;
-                }
-            }
-            if contents.len() + prefixes.len() == max_keys {
-                truncated = true;
-                break;
-            }
-            contents.push(o);
-            last = k.clone();
-        }
-        // A common prefix is passed over whole by the next page.
-        let resume_after = if prefixes.last() == Some(&last) {
-            format!("{last}\u{10ffff}")
-        } else {
-            last.clone()
-        };
+        let Selection {
+            contents,
+            prefixes,
+            truncated,
+            last,
+            resume_after,
+        } = select(&b.objects, prefix, delimiter, after, max_keys);
         let mut x = Self::doc();
         x.open("ListBucketResult", Some(XMLNS));
         x.leaf("Name", bucket);
@@ -1709,6 +1788,170 @@ impl S3 {
         Ok(wire::base(StatusCode::OK, req.request_id)
             .header(http::header::CONTENT_TYPE, "application/xml")
             .header("x-amz-bucket-region", &b.meta.region)
+            .body(Body::from(x.finish()))
+            .unwrap_or_default())
+    }
+
+    /// ListObjectVersions: buckets keep one version of each object, the
+    /// null one.
+    fn list_versions(&self, bucket: &str, q: &Query, req: &S3Request<'_>) -> Answer {
+        let st = self.read();
+        let b = st
+            .buckets
+            .get(bucket)
+            .ok_or_else(|| S3Error::no_such_bucket(bucket))?;
+        let url = match q.get("encoding-type") {
+            None => false,
+            Some("url") => true,
+            Some(other) => {
+                let e = S3Error::new(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidArgument",
+                    "Invalid Encoding Method specified in Request",
+                )
+                .with("ArgumentName", "encoding-type");
+                return Err(if other.is_empty() {
+                    e
+                } else {
+                    e.with("ArgumentValue", other)
+                });
+            }
+        };
+        let prefix = q.get("prefix").unwrap_or("");
+        let delimiter = q.get("delimiter").filter(|d| !d.is_empty());
+        let max_keys: usize = q
+            .get("max-keys")
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(1000)
+            .min(1000);
+        let key_marker = q.get("key-marker").unwrap_or("");
+        let page = select(
+            &b.objects,
+            prefix,
+            delimiter,
+            key_marker.to_string(),
+            max_keys,
+        );
+        let mut x = Self::doc();
+        x.open("ListVersionsResult", Some(XMLNS))
+            .leaf("Name", bucket)
+            .leaf("Prefix", &wire::list_encode(prefix, url))
+            .leaf("KeyMarker", &wire::list_encode(key_marker, url))
+            .leaf("VersionIdMarker", q.get("version-id-marker").unwrap_or(""));
+        if page.truncated {
+            x.leaf("NextKeyMarker", &wire::list_encode(&page.last, url))
+                .leaf("NextVersionIdMarker", "null");
+        }
+        x.leaf("MaxKeys", &max_keys.to_string());
+        if let Some(d) = delimiter {
+            x.leaf("Delimiter", &wire::list_encode(d, url));
+        }
+        x.leaf("IsTruncated", if page.truncated { "true" } else { "false" });
+        for o in &page.contents {
+            x.open("Version", None)
+                .leaf("Key", &wire::list_encode(&o.key, url))
+                .leaf("VersionId", "null")
+                .leaf("IsLatest", "true")
+                .leaf("LastModified", &iso(o.modified_ms))
+                .leaf("ETag", &o.etag);
+            if let Some(c) = &o.checksum {
+                x.leaf("ChecksumAlgorithm", c.algorithm.name())
+                    .leaf("ChecksumType", &c.kind);
+            }
+            x.leaf("Size", &o.size.to_string()).leaf(
+                "StorageClass",
+                o.storage_class.as_deref().unwrap_or("STANDARD"),
+            );
+            self.owner(&mut x, "Owner");
+            x.close("Version");
+        }
+        for p in &page.prefixes {
+            x.open("CommonPrefixes", None)
+                .leaf("Prefix", &wire::list_encode(p, url))
+                .close("CommonPrefixes");
+        }
+        if url {
+            x.leaf("EncodingType", "url");
+        }
+        x.close("ListVersionsResult");
+        Ok(wire::xml_response(
+            StatusCode::OK,
+            req.request_id,
+            x.finish(),
+        ))
+    }
+
+    /// GetObjectAttributes: the attributes `x-amz-object-attributes` names.
+    fn get_object_attributes(&self, bucket: &str, key: &str, req: &S3Request<'_>) -> Answer {
+        let o = self
+            .current(bucket, key)?
+            .ok_or_else(|| S3Error::no_such_key(key))?;
+        let wanted: Vec<String> = req
+            .parts
+            .headers
+            .get_all("x-amz-object-attributes")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty())
+            .collect();
+        const KNOWN: &[&str] = &[
+            "ETag",
+            "Checksum",
+            "ObjectParts",
+            "StorageClass",
+            "ObjectSize",
+        ];
+        if wanted.is_empty() {
+            return Err(S3Error::invalid_argument(
+                "Empty Attribute List",
+                "x-amz-object-attributes",
+                "",
+            ));
+        }
+        if let Some(bad) = wanted.iter().find(|a| !KNOWN.contains(&a.as_str())) {
+            return Err(S3Error::invalid_argument(
+                "Invalid attribute name specified.",
+                "x-amz-object-attributes",
+                bad.clone(),
+            ));
+        }
+        let has = |a: &str| wanted.iter().any(|w| w == a);
+        let mut x = Self::doc();
+        x.open("GetObjectAttributesResponse", Some(XMLNS));
+        if has("ETag") {
+            x.leaf("ETag", o.etag.trim_matches('"'));
+        }
+        if has("Checksum") {
+            if let Some(c) = &o.checksum {
+                let value = c.value.split('-').next().unwrap_or(&c.value);
+                x.open("Checksum", None)
+                    .leaf(c.algorithm.element(), value)
+                    .leaf("ChecksumType", &c.kind)
+                    .close("Checksum");
+            }
+        }
+        if has("ObjectParts") {
+            if let Some(parts) = &o.parts {
+                x.open("ObjectParts", None)
+                    .leaf("TotalPartsCount", &parts.len().to_string())
+                    .close("ObjectParts");
+            }
+        }
+        if has("StorageClass") {
+            x.leaf(
+                "StorageClass",
+                o.storage_class.as_deref().unwrap_or("STANDARD"),
+            );
+        }
+        if has("ObjectSize") {
+            x.leaf("ObjectSize", &o.size.to_string());
+        }
+        x.close("GetObjectAttributesResponse");
+        Ok(wire::base(StatusCode::OK, req.request_id)
+            .header(http::header::CONTENT_TYPE, "application/xml")
+            .header("Last-Modified", wire::http_date(o.modified_ms))
             .body(Body::from(x.finish()))
             .unwrap_or_default())
     }
@@ -1819,8 +2062,7 @@ impl S3 {
                     || (t == "COMPOSITE" && a == Algorithm::Crc64Nvme)
                 {
                     return Err(S3Error::invalid_request(format!(
-                        "The {} checksum type cannot be used with the {} checksum algorithm.",
-                        t.to_ascii_lowercase().replace('_', " "),
+                        "The {t} checksum type cannot be used with the {} checksum algorithm.",
                         a.name().to_ascii_lowercase()
                     )));
                 }
@@ -1831,7 +2073,7 @@ impl S3 {
             id: upload_id(),
             bucket: bucket.to_string(),
             key: key.to_string(),
-            initiated_ms: now_s_ms(),
+            initiated_ms: now_ms(),
             headers: object_headers(headers),
             metadata: user_metadata(headers),
             checksum_algorithm: algorithm,
@@ -1893,6 +2135,9 @@ impl S3 {
         let upload = self.upload(bucket, key, id)?;
         let headers = &req.parts.headers;
         let copy = headers.contains_key("x-amz-copy-source");
+        // The checksum the answer echoes (what the part was sent with),
+        // and the one the part keeps (the upload's algorithm's).
+        let mut echoed: Option<(Algorithm, String)> = None;
         let (piece, etag, checksum) = if copy {
             self.copy_part(headers, upload.checksum_algorithm).await?
         } else {
@@ -1926,6 +2171,9 @@ impl S3 {
                     return Err(e);
                 }
             };
+            if !declared.is_empty() || upload.checksum_algorithm.is_some() {
+                echoed = checksum.as_ref().map(|c| (c.algorithm, c.value.clone()));
+            }
             (
                 Piece {
                     sha256: sha,
@@ -1981,7 +2229,7 @@ impl S3 {
         let mut b = wire::base(StatusCode::OK, req.request_id)
             .header("ETag", &etag)
             .header("x-amz-server-side-encryption", "AES256");
-        if let (Some(a), Some(c)) = (upload.checksum_algorithm, &checksum) {
+        if let Some((a, c)) = &echoed {
             b = b.header(a.header(), c);
         }
         Ok(b.body(Body::empty()).unwrap_or_default())
@@ -1994,20 +2242,43 @@ impl S3 {
         algorithm: Option<Algorithm>,
     ) -> Result<(Piece, String, Option<String>), S3Error> {
         let source = self.copy_source(headers)?;
-        let (start, end) =
-            match header(headers, "x-amz-copy-source-range") {
-                None => (0, source.size),
-                Some(r) => match wire::range(Some(r), source.size) {
-                    Range::Bytes(s, e) => (s, e + 1),
-                    _ => return Err(S3Error::invalid_argument(
+        let (start, end) = match header(headers, "x-amz-copy-source-range") {
+            None => (0, source.size),
+            Some(r) => {
+                let form = || {
+                    S3Error::invalid_argument(
                         "The x-amz-copy-source-range value must be of the form bytes=first-last \
                          where first and last are the zero-based offsets of the first and last \
                          bytes to copy",
                         "x-amz-copy-source-range",
                         r,
-                    )),
-                },
-            };
+                    )
+                };
+                let (first, last) = r
+                    .trim()
+                    .strip_prefix("bytes=")
+                    .and_then(|v| v.split_once('-'))
+                    .and_then(|(a, b)| Some((a.parse::<u64>().ok()?, b.parse::<u64>().ok()?)))
+                    .filter(|(a, b)| a <= b)
+                    .ok_or_else(form)?;
+                if first >= source.size {
+                    return Err(S3Error::invalid_request(
+                        "The specified copy range is invalid for the source object size",
+                    ));
+                }
+                if last >= source.size {
+                    return Err(S3Error::invalid_argument(
+                        format!(
+                            "Range specified is not valid for source object of size: {}",
+                            source.size
+                        ),
+                        "x-amz-copy-source-range",
+                        r,
+                    ));
+                }
+                (first, last + 1)
+            }
+        };
         let spans: Vec<(std::path::PathBuf, u64)> = source
             .pieces
             .iter()
@@ -2073,8 +2344,31 @@ impl S3 {
         let id = q.get("uploadId").unwrap_or("").to_string();
         let upload = self.upload(bucket, key, &id)?;
         let meta = self.bucket_meta(bucket)?;
+        let existing = self.current(bucket, key)?;
+        check_write_conditions(&req.parts.headers, existing.as_deref(), key)?;
+        let deleted_since = self
+            .read()
+            .buckets
+            .get(bucket)
+            .and_then(|b| b.deleted_ms.get(key).copied())
+            .is_some_and(|at| at >= upload.initiated_ms);
+        if existing.is_none() && deleted_since && req.parts.headers.contains_key("if-none-match") {
+            return Err(S3Error::new(
+                StatusCode::CONFLICT,
+                "ConditionalRequestConflict",
+                "The conditional request cannot succeed due to a conflicting operation against \
+                 this resource.",
+            )
+            .with("Condition", "If-None-Match")
+            .with("Key", key));
+        }
         let body = req.take_body();
         let body = body::read_small(body, XML_MAX_BYTES).await?;
+        if body.iter().all(|b| b.is_ascii_whitespace()) {
+            return Err(S3Error::invalid_request(
+                "You must specify at least one part",
+            ));
+        }
         let doc = wire::parse_xml(&body)?;
         let root = doc.root_element();
         if root.tag_name().name() != "CompleteMultipartUpload" {
@@ -2240,6 +2534,12 @@ impl S3 {
             checksum,
             pieces: pieces.clone(),
             parts: Some(chosen.iter().map(|p| p.piece.size).collect()),
+            part_checksums: upload.checksum_algorithm.map(|_| {
+                chosen
+                    .iter()
+                    .map(|p| p.checksum.clone().unwrap_or_default())
+                    .collect()
+            }),
             tags: upload.tags.clone(),
             storage_class: upload.storage_class.clone(),
         };
@@ -2308,10 +2608,8 @@ impl S3 {
             .leaf("Key", key)
             .leaf("ETag", &object.etag);
         if let Some(c) = &object.checksum {
-            if upload.checksum_algorithm.is_some() {
-                x.leaf(c.algorithm.element(), &c.value)
-                    .leaf("ChecksumType", &c.kind);
-            }
+            x.leaf(c.algorithm.element(), &c.value)
+                .leaf("ChecksumType", &c.kind);
         }
         x.close("CompleteMultipartUploadResult");
         Ok(wire::base(StatusCode::OK, req.request_id)
@@ -2414,6 +2712,22 @@ impl S3 {
 
     fn list_uploads(&self, bucket: &str, q: &Query, req: &S3Request<'_>) -> Answer {
         self.bucket_exists(bucket)?;
+        match q.get("encoding-type") {
+            None | Some("url") => {}
+            Some(other) => {
+                let e = S3Error::new(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidArgument",
+                    "Invalid Encoding Method specified in Request",
+                )
+                .with("ArgumentName", "encoding-type");
+                return Err(if other.is_empty() {
+                    e
+                } else {
+                    e.with("ArgumentValue", other)
+                });
+            }
+        }
         let prefix = q.get("prefix").unwrap_or("");
         let max: usize = q
             .get("max-uploads")
@@ -2421,24 +2735,44 @@ impl S3 {
             .unwrap_or(1000)
             .min(1000);
         let key_marker = q.get("key-marker").unwrap_or("");
+        // An upload id marker counts only with a key marker, and must be
+        // one of that key's uploads.
+        let id_marker = q.get("upload-id-marker").filter(|_| !key_marker.is_empty());
         let st = self.read();
+        let order = |u: &Upload| (u.key.clone(), u.initiated_ms, u.id.clone());
+        let after = match id_marker {
+            Some(id) => match st.uploads.get(id) {
+                Some(u) if u.upload.bucket == bucket && u.upload.key == key_marker => {
+                    Some(order(&u.upload))
+                }
+                _ => {
+                    return Err(S3Error::invalid_argument(
+                        "Invalid uploadId marker",
+                        "upload-id-marker",
+                        id,
+                    ))
+                }
+            },
+            None => None,
+        };
         let mut uploads: Vec<&Upload> = st
             .uploads
             .values()
             .map(|u| &u.upload)
-            .filter(|u| {
-                u.bucket == bucket && u.key.starts_with(prefix) && u.key.as_str() > key_marker
+            .filter(|u| u.bucket == bucket && u.key.starts_with(prefix))
+            .filter(|u| match &after {
+                Some(a) => order(u) > *a,
+                None => u.key.as_str() > key_marker,
             })
             .collect();
-        uploads
-            .sort_by(|a, b| (&a.key, a.initiated_ms, &a.id).cmp(&(&b.key, b.initiated_ms, &b.id)));
+        uploads.sort_by_key(|u| order(u));
         let truncated = uploads.len() > max;
         uploads.truncate(max);
         let mut x = Self::doc();
         x.open("ListMultipartUploadsResult", Some(XMLNS))
             .leaf("Bucket", bucket)
             .leaf("KeyMarker", key_marker)
-            .leaf("UploadIdMarker", q.get("upload-id-marker").unwrap_or(""));
+            .leaf("UploadIdMarker", id_marker.unwrap_or(""));
         let last = uploads.last();
         x.leaf("NextKeyMarker", last.map_or("", |u| u.key.as_str()))
             .leaf("NextUploadIdMarker", last.map_or("", |u| u.id.as_str()));
@@ -2470,6 +2804,89 @@ impl S3 {
             req.request_id,
             x.finish(),
         ))
+    }
+}
+
+/// One page of a listing: objects and common prefixes in key order.
+struct Selection<'a> {
+    contents: Vec<&'a Arc<Object>>,
+    prefixes: Vec<String>,
+    truncated: bool,
+    /// The last key or common prefix listed.
+    last: String,
+    /// Where the next page starts (after the whole last common prefix).
+    resume_after: String,
+}
+
+/// Up to `max_keys` objects and common prefixes after `after` under
+/// `prefix`, rolled up at `delimiter`.
+fn select<'a>(
+    objects: &'a BTreeMap<String, Arc<Object>>,
+    prefix: &str,
+    delimiter: Option<&str>,
+    after: String,
+    max_keys: usize,
+) -> Selection<'a> {
+    // A marker inside a common prefix passes over that whole prefix.
+    let after = match delimiter {
+        Some(d) if !after.is_empty() && after.starts_with(prefix) => {
+            match after[prefix.len()..].find(d) {
+                Some(i) => format!("{}\u{10ffff}", &after[..prefix.len() + i + d.len()]),
+                None => after,
+            }
+        }
+        _ => after,
+    };
+    let mut contents: Vec<&Arc<Object>> = Vec::new();
+    let mut prefixes: Vec<String> = Vec::new();
+    let mut truncated = false;
+    let mut last = String::new();
+    // From the later of the marker and the prefix.
+    let lower = if after.as_str() >= prefix && !after.is_empty() {
+        std::ops::Bound::Excluded(after.clone())
+    } else {
+        std::ops::Bound::Included(prefix.to_string())
+    };
+    for (k, o) in objects.range((lower, std::ops::Bound::Unbounded)) {
+        if !k.starts_with(prefix) {
+            if k.as_str() > prefix {
+                break;
+            }
+            continue;
+        }
+        if let Some(d) = delimiter {
+            if let Some(i) = k[prefix.len()..].find(d) {
+                let cp = &k[..prefix.len() + i + d.len()];
+                if prefixes.last().map(String::as_str) == Some(cp) {
+                    continue;
+                }
+                if contents.len() + prefixes.len() == max_keys {
+                    truncated = true;
+                    break;
+                }
+                prefixes.push(cp.to_string());
+                last = cp.to_string();
+                continue;
+            }
+        }
+        if contents.len() + prefixes.len() == max_keys {
+            truncated = true;
+            break;
+        }
+        contents.push(o);
+        last = k.clone();
+    }
+    let resume_after = if prefixes.last() == Some(&last) {
+        format!("{last}\u{10ffff}")
+    } else {
+        last.clone()
+    };
+    Selection {
+        contents,
+        prefixes,
+        truncated,
+        last,
+        resume_after,
     }
 }
 
@@ -3018,19 +3435,21 @@ fn check_write_conditions(
 }
 
 fn check_copy_conditions(h: &HeaderMap, o: &Object) -> Result<(), S3Error> {
+    // AWS's order: If-Match, If-Unmodified-Since, If-None-Match,
+    // If-Modified-Since.
     if let Some(m) = header(h, "x-amz-copy-source-if-match") {
         if !etag_matches(m, &o.etag) {
             return Err(precondition_failed("x-amz-copy-source-If-Match"));
         }
     }
-    if let Some(m) = header(h, "x-amz-copy-source-if-none-match") {
-        if etag_matches(m, &o.etag) {
-            return Err(precondition_failed("x-amz-copy-source-If-None-Match"));
-        }
-    }
     if let Some(s) = header(h, "x-amz-copy-source-if-unmodified-since") {
         if modified_since(o, s) == Some(true) {
             return Err(precondition_failed("x-amz-copy-source-If-Unmodified-Since"));
+        }
+    }
+    if let Some(m) = header(h, "x-amz-copy-source-if-none-match") {
+        if etag_matches(m, &o.etag) {
+            return Err(precondition_failed("x-amz-copy-source-If-None-Match"));
         }
     }
     if let Some(s) = header(h, "x-amz-copy-source-if-modified-since") {

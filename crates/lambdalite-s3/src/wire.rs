@@ -237,6 +237,7 @@ pub fn base(status: StatusCode, request_id: &str) -> http::response::Builder {
         .status(status)
         .header("x-amz-request-id", request_id)
         .header("x-amz-id-2", crate::host_id(request_id))
+        .header("server", "AmazonS3")
 }
 
 #[cfg(test)]

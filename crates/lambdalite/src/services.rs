@@ -84,8 +84,30 @@ fn signed_v2(parts: &http::request::Parts) -> bool {
             .is_some_and(|q| q.split('&').any(|p| p.starts_with("AWSAccessKeyId=")))
 }
 
-/// S3's answer to a request whose signature fails.
-fn s3_auth_error(e: &LambdaError) -> lambdalite_s3::S3Error {
+/// AccessDenied for a presigned URL past its time, with the times AWS
+/// names.
+fn expired(query: Option<&str>) -> lambdalite_s3::S3Error {
+    let q = lambdalite_s3::wire::Query::parse(query);
+    let mut e =
+        lambdalite_s3::S3Error::new(StatusCode::FORBIDDEN, "AccessDenied", "Request has expired");
+    let stamp = |d: chrono::DateTime<chrono::Utc>| d.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    if let (Some(date), Some(secs)) = (q.get("X-Amz-Date"), q.get("X-Amz-Expires")) {
+        e = e.with("X-Amz-Expires", secs);
+        if let Ok(d) = chrono::NaiveDateTime::parse_from_str(date, "%Y%m%dT%H%M%SZ") {
+            let until = d.and_utc() + chrono::Duration::seconds(secs.parse().unwrap_or(0));
+            e = e.with("Expires", stamp(until));
+        }
+    } else if let Some(epoch) = q.get("Expires").and_then(|x| x.parse::<i64>().ok()) {
+        if let Some(u) = chrono::DateTime::from_timestamp(epoch, 0) {
+            e = e.with("Expires", stamp(u));
+        }
+    }
+    e.with("ServerTime", stamp(chrono::Utc::now()))
+}
+
+/// S3's answer to a request whose signature fails (`region`: the one the
+/// server expects).
+fn s3_auth_error(e: &LambdaError, region: &str, query: Option<&str>) -> lambdalite_s3::S3Error {
     use lambdalite_s3::S3Error;
     match e {
         LambdaError::MissingAuthenticationToken(_) => {
@@ -96,9 +118,7 @@ fn s3_auth_error(e: &LambdaError) -> lambdalite_s3::S3Error {
             "InvalidAccessKeyId",
             "The AWS Access Key Id you provided does not exist in our records.",
         ),
-        LambdaError::InvalidSignature(m) if m.starts_with("Signature expired") => {
-            S3Error::new(StatusCode::FORBIDDEN, "AccessDenied", "Request has expired")
-        }
+        LambdaError::InvalidSignature(m) if m.starts_with("Signature expired") => expired(query),
         LambdaError::AccessDenied(m) => {
             S3Error::new(StatusCode::FORBIDDEN, "AccessDenied", m.clone())
         }
@@ -106,7 +126,28 @@ fn s3_auth_error(e: &LambdaError) -> lambdalite_s3::S3Error {
             StatusCode::FORBIDDEN,
             "SignatureDoesNotMatch",
             "The request signature we calculated does not match the signature you provided. \
-                 Check your key and signing method.",
+             Check your key and signing method.",
+        ),
+        LambdaError::InvalidSignature(m)
+            if m.starts_with("Credential should be scoped to a valid region") =>
+        {
+            let wrong = m.split('\'').nth(1).unwrap_or("");
+            S3Error::new(
+                StatusCode::BAD_REQUEST,
+                "AuthorizationHeaderMalformed",
+                format!(
+                    "The authorization header is malformed; the region '{wrong}' is wrong; \
+                     expecting '{region}'"
+                ),
+            )
+            .with("Region", region)
+        }
+        LambdaError::IncompleteSignature(m) if m.contains("query-string") => S3Error::new(
+            StatusCode::BAD_REQUEST,
+            "AuthorizationQueryParametersError",
+            "Query-string authentication version 4 requires the X-Amz-Algorithm, \
+             X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and \
+             X-Amz-Expires parameters.",
         ),
         LambdaError::InvalidSignature(m) | LambdaError::IncompleteSignature(m) => S3Error::new(
             StatusCode::BAD_REQUEST,
@@ -146,7 +187,27 @@ async fn serve_s3(services: &Services, parts: http::request::Parts, body: Body) 
                 );
                 return to_axum(e.response(&request_id, head));
             }
-            Err(e) => return to_axum(s3_auth_error(&e).response(&request_id, head)),
+            Err(e) => {
+                let mut e = s3_auth_error(&e, services.auth.region(), parts.uri.query());
+                if e.code == "SignatureDoesNotMatch" {
+                    if let Some(d) = services.auth.s3_signature_details(&parts) {
+                        let bytes = |s: &str| {
+                            s.bytes()
+                                .map(|b| format!("{b:02x}"))
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        };
+                        e = e
+                            .with("AWSAccessKeyId", d.access_key)
+                            .with("StringToSign", d.string_to_sign.clone())
+                            .with("SignatureProvided", d.signature_provided)
+                            .with("StringToSignBytes", bytes(&d.string_to_sign))
+                            .with("CanonicalRequest", d.canonical_request.clone())
+                            .with("CanonicalRequestBytes", bytes(&d.canonical_request));
+                    }
+                }
+                return to_axum(e.response(&request_id, head));
+            }
         }
     } else {
         (
