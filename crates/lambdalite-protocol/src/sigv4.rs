@@ -382,22 +382,7 @@ impl Auth {
             SignatureInput::from_header(header(&parts.headers, "authorization")?, &parts.headers)
                 .ok()?
         };
-        let declared = if presigned {
-            UNSIGNED_PAYLOAD.to_string()
-        } else {
-            header(&parts.headers, "x-amz-content-sha256")
-                .unwrap_or(UNSIGNED_PAYLOAD)
-                .to_string()
-        };
-        let canonical = canonical_request_with(
-            parts.method.as_str(),
-            &uri_encode(&percent_decode(parts.uri.path()), true),
-            &params,
-            presigned,
-            &parts.headers,
-            &sig.signed_headers,
-            &declared,
-        );
+        let (_, canonical) = s3_canonical_request(parts, &params, presigned, &sig);
         let string_to_sign = format!(
             "{ALGORITHM}\n{}\n{}\n{}",
             sig.date,
@@ -424,22 +409,7 @@ impl Auth {
         let (sig, key) = self.signature_and_key(parts, &params, presigned)?;
         self.check_scope(&sig, service)?;
         check_time(&sig, now)?;
-        let declared = if presigned {
-            UNSIGNED_PAYLOAD.to_string()
-        } else {
-            header(&parts.headers, "x-amz-content-sha256")
-                .unwrap_or(UNSIGNED_PAYLOAD)
-                .to_string()
-        };
-        let canonical = canonical_request_with(
-            parts.method.as_str(),
-            &uri_encode(&percent_decode(parts.uri.path()), true),
-            &params,
-            presigned,
-            &parts.headers,
-            &sig.signed_headers,
-            &declared,
-        );
+        let (declared, canonical) = s3_canonical_request(parts, &params, presigned, &sig);
         let expected = signature(&key.secret, &sig.date, &sig.scope(), &canonical);
         if !constant_time_eq(expected.as_bytes(), sig.signature.as_bytes()) {
             return Err(LambdaError::InvalidSignature(
@@ -962,6 +932,33 @@ fn canonical_request(
         signed_headers,
         payload_hash,
     )
+}
+
+/// S3's canonical request (the path encoded once, nothing normalised,
+/// the payload hash as declared), with that declared hash.
+fn s3_canonical_request(
+    parts: &Parts,
+    params: &[(String, String)],
+    presigned: bool,
+    sig: &SignatureInput,
+) -> (String, String) {
+    let declared = if presigned {
+        UNSIGNED_PAYLOAD.to_string()
+    } else {
+        header(&parts.headers, "x-amz-content-sha256")
+            .unwrap_or(UNSIGNED_PAYLOAD)
+            .to_string()
+    };
+    let canonical = canonical_request_with(
+        parts.method.as_str(),
+        &uri_encode(&percent_decode(parts.uri.path()), true),
+        params,
+        presigned,
+        &parts.headers,
+        &sig.signed_headers,
+        &declared,
+    );
+    (declared, canonical)
 }
 
 /// The canonical request with its canonical URI already made (S3's is

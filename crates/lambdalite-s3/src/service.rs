@@ -1042,21 +1042,8 @@ impl S3 {
         let object = Arc::new(object);
         let stored = object.clone();
         let name = bucket.name.clone();
-        self.commit(ops, move |st, blobs| match st.buckets.get_mut(&name) {
-            Some(b) => {
-                if let Some(old) = b.objects.insert(stored.key.clone(), stored) {
-                    for p in &old.pieces {
-                        blobs.release(&p.sha256);
-                    }
-                }
-            }
-            None => {
-                for p in &stored.pieces {
-                    blobs.release(&p.sha256);
-                }
-            }
-        })
-        .await?;
+        self.commit(ops, move |st, blobs| install(st, blobs, &name, stored))
+            .await?;
         self.outbox.resume(parcels);
         Ok(object)
     }
@@ -2580,20 +2567,7 @@ impl S3 {
                     blobs.release(&p.piece.sha256);
                 }
             }
-            match st.buckets.get_mut(&name) {
-                Some(b) => {
-                    if let Some(old) = b.objects.insert(kept.key.clone(), kept) {
-                        for p in &old.pieces {
-                            blobs.release(&p.sha256);
-                        }
-                    }
-                }
-                None => {
-                    for p in &kept.pieces {
-                        blobs.release(&p.sha256);
-                    }
-                }
-            }
+            install(st, blobs, &name, kept);
         })
         .await?;
         self.outbox.resume(parcels);
@@ -2804,6 +2778,21 @@ impl S3 {
             req.request_id,
             x.finish(),
         ))
+    }
+}
+
+/// Puts a committed object in its bucket's memory: the version it replaces
+/// gives back its pieces (as does the object itself when its bucket went
+/// meanwhile).
+fn install(st: &mut State, blobs: &Blobs, bucket: &str, object: Arc<Object>) {
+    let gone = match st.buckets.get_mut(bucket) {
+        Some(b) => b.objects.insert(object.key.clone(), object),
+        None => Some(object),
+    };
+    if let Some(old) = gone {
+        for p in &old.pieces {
+            blobs.release(&p.sha256);
+        }
     }
 }
 
