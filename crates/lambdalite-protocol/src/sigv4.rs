@@ -1051,7 +1051,7 @@ pub struct Verified {
 }
 
 /// What an S3 request declares about its body (`x-amz-content-sha256`).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Payload {
     /// `UNSIGNED-PAYLOAD`, a presigned URL, or nothing declared.
     Unsigned,

@@ -1,6 +1,8 @@
 //! S3's errors: a status, a code, AWS's message, and the fields some
 //! errors add (`BucketName`, `Key`, `ArgumentName` …), as an XML body.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use http::{Response, StatusCode};
 use lambdalite_protocol::xml::Xml;
@@ -12,7 +14,7 @@ pub struct S3Error {
     pub code: &'static str,
     pub message: String,
     /// Extra elements, in order.
-    pub fields: Vec<(&'static str, String)>,
+    pub fields: Vec<(Cow<'static, str>, String)>,
 }
 
 impl S3Error {
@@ -25,8 +27,8 @@ impl S3Error {
         }
     }
 
-    pub fn with(mut self, name: &'static str, value: impl Into<String>) -> S3Error {
-        self.fields.push((name, value.into()));
+    pub fn with(mut self, name: impl Into<Cow<'static, str>>, value: impl Into<String>) -> S3Error {
+        self.fields.push((name.into(), value.into()));
         self
     }
 

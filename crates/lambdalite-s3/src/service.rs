@@ -801,30 +801,6 @@ impl S3 {
             "Unable to validate the following destination configurations",
         );
         let mut bad = 0;
-        const NAMES: [&str; 10] = [
-            "ArgumentName1",
-            "ArgumentName2",
-            "ArgumentName3",
-            "ArgumentName4",
-            "ArgumentName5",
-            "ArgumentName6",
-            "ArgumentName7",
-            "ArgumentName8",
-            "ArgumentName9",
-            "ArgumentName10",
-        ];
-        const VALUES: [&str; 10] = [
-            "ArgumentValue1",
-            "ArgumentValue2",
-            "ArgumentValue3",
-            "ArgumentValue4",
-            "ArgumentValue5",
-            "ArgumentValue6",
-            "ArgumentValue7",
-            "ArgumentValue8",
-            "ArgumentValue9",
-            "ArgumentValue10",
-        ];
         for d in &c.destinations {
             let failed = match d.kind {
                 Kind::Queue => (!deliverer.queue_exists(&d.arn)).then(|| {
@@ -852,10 +828,10 @@ impl S3 {
                 }),
             };
             if let Some((name, value)) = failed {
-                if bad < NAMES.len() {
-                    e = e.with(NAMES[bad], name).with(VALUES[bad], value);
-                }
                 bad += 1;
+                e = e
+                    .with(format!("ArgumentName{bad}"), name)
+                    .with(format!("ArgumentValue{bad}"), value);
             }
         }
         if bad > 0 {
@@ -972,7 +948,7 @@ impl S3 {
         let algorithms = requested_checksums(headers)?;
         let declared = declared_checksums(headers, &algorithms)?;
         let expect = Expect {
-            payload: take_payload(&req),
+            payload: req.payload.clone(),
             length: body_length(headers),
             algorithms: algorithms.clone(),
             max_size: PUT_MAX_BYTES,
@@ -1605,36 +1581,38 @@ impl S3 {
         pieces: &[Piece],
         a: Algorithm,
     ) -> Result<([u8; 16], String), S3Error> {
-        let paths: Vec<_> = pieces.iter().map(|p| self.blobs.path(&p.sha256)).collect();
-        tokio::task::spawn_blocking(move || -> std::io::Result<([u8; 16], String)> {
-            use std::io::Read;
-            let mut h = checksum::Hasher::new(a);
-            let mut md5 = Md5::new();
-            let mut buf = vec![0u8; 1 << 20];
-            for p in paths {
-                let mut f = std::fs::File::open(p)?;
-                loop {
-                    let n = f.read(&mut buf)?;
-                    if n == 0 {
-                        break;
-                    }
-                    h.update(&buf[..n]);
-                    md5.update(&buf[..n]);
-                }
-            }
-            Ok((md5.finalize().into(), checksum::b64(&h.finish())))
-        })
-        .await
-        .map_err(|_| S3Error::internal())?
-        .map_err(|_| S3Error::internal())
+        let (h, md5) = self
+            .scan_pieces(
+                pieces,
+                (checksum::Hasher::new(a), Md5::new()),
+                |(h, md5), data| {
+                    h.update(data);
+                    md5.update(data);
+                },
+            )
+            .await?;
+        Ok((md5.finalize().into(), checksum::b64(&h.finish())))
     }
 
-    /// Computes a full-object checksum by reading the pieces.
+    /// A full-object checksum, read from the object's pieces.
     async fn checksum_of(&self, pieces: &[Piece], a: Algorithm) -> Result<String, S3Error> {
+        let h = self
+            .scan_pieces(pieces, checksum::Hasher::new(a), |h, data| h.update(data))
+            .await?;
+        Ok(checksum::b64(&h.finish()))
+    }
+
+    /// Feeds an object's bytes, in order, to `each` with `state`, on a
+    /// blocking thread.
+    async fn scan_pieces<T: Send + 'static>(
+        &self,
+        pieces: &[Piece],
+        mut state: T,
+        each: fn(&mut T, &[u8]),
+    ) -> Result<T, S3Error> {
         let paths: Vec<_> = pieces.iter().map(|p| self.blobs.path(&p.sha256)).collect();
-        tokio::task::spawn_blocking(move || -> std::io::Result<String> {
+        tokio::task::spawn_blocking(move || -> std::io::Result<T> {
             use std::io::Read;
-            let mut h = checksum::Hasher::new(a);
             let mut buf = vec![0u8; 1 << 20];
             for p in paths {
                 let mut f = std::fs::File::open(p)?;
@@ -1643,10 +1621,10 @@ impl S3 {
                     if n == 0 {
                         break;
                     }
-                    h.update(&buf[..n]);
+                    each(&mut state, &buf[..n]);
                 }
             }
-            Ok(checksum::b64(&h.finish()))
+            Ok(state)
         })
         .await
         .map_err(|_| S3Error::internal())?
@@ -1676,34 +1654,18 @@ impl S3 {
                 }
             },
         };
-        let url = match q.get("encoding-type") {
-            None => false,
-            Some("url") => true,
-            Some(other) => {
-                return Err(S3Error::invalid_argument(
-                    "Invalid Encoding Method specified in Request",
-                    "encoding-type",
-                    other,
-                ))
-            }
-        };
+        let url = encoding_type(q)?;
         let token = q.get("continuation-token");
         let start_after = q.get("start-after").unwrap_or("");
         let marker = q.get("marker").unwrap_or("");
         let after: String = if v2 {
             match token {
                 Some(t) => decode_token(t).filter(|_| !t.is_empty()).ok_or_else(|| {
-                    let e = S3Error::new(
-                        StatusCode::BAD_REQUEST,
-                        "InvalidArgument",
+                    argument_error(
                         "The continuation token provided is incorrect",
+                        "continuation-token",
+                        t,
                     )
-                    .with("ArgumentName", "continuation-token");
-                    if t.is_empty() {
-                        e
-                    } else {
-                        e.with("ArgumentValue", t)
-                    }
                 })?,
                 None => start_after.to_string(),
             }
@@ -1787,23 +1749,7 @@ impl S3 {
             .buckets
             .get(bucket)
             .ok_or_else(|| S3Error::no_such_bucket(bucket))?;
-        let url = match q.get("encoding-type") {
-            None => false,
-            Some("url") => true,
-            Some(other) => {
-                let e = S3Error::new(
-                    StatusCode::BAD_REQUEST,
-                    "InvalidArgument",
-                    "Invalid Encoding Method specified in Request",
-                )
-                .with("ArgumentName", "encoding-type");
-                return Err(if other.is_empty() {
-                    e
-                } else {
-                    e.with("ArgumentValue", other)
-                });
-            }
-        };
+        let url = encoding_type(q)?;
         let prefix = q.get("prefix").unwrap_or("");
         let delimiter = q.get("delimiter").filter(|d| !d.is_empty());
         let max_keys: usize = q
@@ -1968,17 +1914,7 @@ impl S3 {
         let object = Arc::new(object);
         let pieces = object.pieces.clone();
         let r = self
-            .commit(vec![op], move |st, blobs| {
-                let old = st
-                    .buckets
-                    .get_mut(&name)
-                    .and_then(|b| b.objects.insert(object.key.clone(), object));
-                if let Some(old) = old {
-                    for p in &old.pieces {
-                        blobs.release(&p.sha256);
-                    }
-                }
-            })
+            .commit(vec![op], move |st, blobs| install(st, blobs, &name, object))
             .await;
         if r.is_err() {
             for p in &pieces {
@@ -2142,7 +2078,7 @@ impl S3 {
             }
             let declared = declared_checksums(headers, &algorithms)?;
             let expect = Expect {
-                payload: take_payload(&req),
+                payload: req.payload.clone(),
                 length: body_length(headers),
                 algorithms,
                 max_size: PUT_MAX_BYTES,
@@ -2686,22 +2622,7 @@ impl S3 {
 
     fn list_uploads(&self, bucket: &str, q: &Query, req: &S3Request<'_>) -> Answer {
         self.bucket_exists(bucket)?;
-        match q.get("encoding-type") {
-            None | Some("url") => {}
-            Some(other) => {
-                let e = S3Error::new(
-                    StatusCode::BAD_REQUEST,
-                    "InvalidArgument",
-                    "Invalid Encoding Method specified in Request",
-                )
-                .with("ArgumentName", "encoding-type");
-                return Err(if other.is_empty() {
-                    e
-                } else {
-                    e.with("ArgumentValue", other)
-                });
-            }
-        }
+        encoding_type(q)?;
         let prefix = q.get("prefix").unwrap_or("");
         let max: usize = q
             .get("max-uploads")
@@ -2793,6 +2714,31 @@ fn install(st: &mut State, blobs: &Blobs, bucket: &str, object: Arc<Object>) {
         for p in &old.pieces {
             blobs.release(&p.sha256);
         }
+    }
+}
+
+/// InvalidArgument naming the argument, and its value unless it was empty
+/// (AWS leaves an empty value out).
+fn argument_error(message: &str, name: &str, value: &str) -> S3Error {
+    let e = S3Error::new(StatusCode::BAD_REQUEST, "InvalidArgument", message)
+        .with("ArgumentName", name);
+    if value.is_empty() {
+        e
+    } else {
+        e.with("ArgumentValue", value)
+    }
+}
+
+/// Whether a listing asks for `EncodingType=url` (the only one there is).
+fn encoding_type(q: &Query) -> Result<bool, S3Error> {
+    match q.get("encoding-type") {
+        None => Ok(false),
+        Some("url") => Ok(true),
+        Some(other) => Err(argument_error(
+            "Invalid Encoding Method specified in Request",
+            "encoding-type",
+            other,
+        )),
     }
 }
 
@@ -2938,17 +2884,6 @@ fn method_not_allowed() -> S3Error {
         "MethodNotAllowed",
         "The specified method is not allowed against this resource.",
     )
-}
-
-fn take_payload(req: &S3Request<'_>) -> Payload {
-    match &req.payload {
-        Payload::Unsigned => Payload::Unsigned,
-        Payload::Sha256(h) => Payload::Sha256(h.clone()),
-        Payload::Chunked { signer, trailer } => Payload::Chunked {
-            signer: signer.clone(),
-            trailer: *trailer,
-        },
-    }
 }
 
 /// The data's length as the request declares it.
