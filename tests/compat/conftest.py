@@ -30,9 +30,10 @@ def free_port():
 class Server:
     """One lambdalite process on a free port with its own data directory."""
 
-    def __init__(self, data_dir, extra_env=None, listen_host="127.0.0.1"):
+    def __init__(self, data_dir, extra_env=None, listen_host="127.0.0.1", extra_args=None):
         self.data_dir = data_dir
         self.extra_env = extra_env or {}
+        self.extra_args = list(extra_args or [])
         self.listen_host = listen_host
         self.port = None
         self.proc = None
@@ -47,7 +48,8 @@ class Server:
         env.update(self.extra_env)
         self.log = open(Path(self.data_dir) / "server.log", "ab")
         self.proc = subprocess.Popen(
-            [str(BINARY), "serve", "--listen", f"{self.listen_host}:{self.port}", "--data-dir", str(self.data_dir)],
+            [str(BINARY), "serve", "--listen", f"{self.listen_host}:{self.port}", "--data-dir", str(self.data_dir)]
+            + self.extra_args,
             stdout=subprocess.PIPE,
             stderr=self.log,
             env=env,

@@ -10,10 +10,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
-use lambdalite_events::{BoxFuture, DeliveryError, MappingSpec, Outcome, Pattern};
+use lambdalite_events::{
+    BoxFuture, DeliveryError, Invoked, MappingSpec, Outcome, Pattern, StreamSpec,
+};
 use lambdalite_invoke::{InvokeError, InvokeRequest};
 use lambdalite_model::arn::{parse_function_ref, NameShape};
-use lambdalite_model::esm::{EventSourceMapping, MappingView};
+use lambdalite_model::esm::{EventSourceMapping, MappingView, StreamSettings};
 use lambdalite_model::{limits, FunctionRef, LambdaError};
 use serde::Deserialize;
 use serde_json::Value;
@@ -36,6 +38,12 @@ pub struct MappingInput {
     pub scaling_config: Option<ScalingInput>,
     pub destination_config: Option<Value>,
     pub starting_position: Option<String>,
+    pub starting_position_timestamp: Option<Value>,
+    pub parallelization_factor: Option<i64>,
+    pub maximum_retry_attempts: Option<i64>,
+    pub maximum_record_age_in_seconds: Option<i64>,
+    pub bisect_batch_on_function_error: Option<bool>,
+    pub tumbling_window_in_seconds: Option<i64>,
     pub tags: Option<std::collections::BTreeMap<String, String>>,
 }
 
@@ -124,7 +132,7 @@ fn apply_settings(m: &mut EventSourceMapping, input: &MappingInput) -> ApiResult
         }
         m.maximum_batching_window_in_seconds = w as u32;
     }
-    if m.batch_size > 10 && m.maximum_batching_window_in_seconds == 0 {
+    if m.stream.is_none() && m.batch_size > 10 && m.maximum_batching_window_in_seconds == 0 {
         return Err(invalid(
             "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10",
         ));
@@ -164,15 +172,143 @@ fn apply_settings(m: &mut EventSourceMapping, input: &MappingInput) -> ApiResult
             c => m.maximum_concurrency = c.map(|c| c as u32),
         }
     }
-    if input.destination_config.is_some() {
-        return Err(invalid(
-            "Unsupported DestinationConfig parameter for given event source mapping type.",
-        ));
+    match &mut m.stream {
+        Some(s) => apply_stream_settings(s, input)?,
+        None if input.destination_config.is_some() => {
+            return Err(invalid(
+                "Unsupported DestinationConfig parameter for given event source mapping type.",
+            ));
+        }
+        None => {}
     }
     if let Some(e) = input.enabled {
         m.enabled = e;
     }
     Ok(())
+}
+
+/// A model constraint's ValidationException.
+fn out_of_range(value: i64, member: &str, min: i64, max: i64) -> ApiError {
+    ApiError(LambdaError::Validation(vec![format!(
+        "Value '{value}' at '{member}' failed to satisfy constraint: Member must have value {}",
+        if value < min {
+            format!("greater than or equal to {min}")
+        } else {
+            format!("less than or equal to {max}")
+        }
+    )]))
+}
+
+/// The settings only stream mappings have.
+fn apply_stream_settings(s: &mut StreamSettings, input: &MappingInput) -> ApiResult<()> {
+    if let Some(p) = input.parallelization_factor {
+        if !(1..=10).contains(&p) {
+            return Err(out_of_range(p, "parallelizationFactor", 1, 10));
+        }
+        s.parallelization_factor = p as u32;
+    }
+    if let Some(r) = input.maximum_retry_attempts {
+        if !(-1..=10_000).contains(&r) {
+            return Err(out_of_range(r, "maximumRetryAttempts", -1, 10_000));
+        }
+        s.maximum_retry_attempts = r;
+    }
+    if let Some(a) = input.maximum_record_age_in_seconds {
+        if !(-1..=604_800).contains(&a) {
+            return Err(out_of_range(a, "maximumRecordAgeInSeconds", -1, 604_800));
+        }
+        if (0..60).contains(&a) {
+            return Err(invalid(&format!(
+                "MaximumRecordAgeInSeconds {a} is out of range: the maximum record age must \
+                 be -1 (infinite) or between 60 and 604800 seconds"
+            )));
+        }
+        s.maximum_record_age_in_seconds = a;
+    }
+    if let Some(b) = input.bisect_batch_on_function_error {
+        s.bisect_batch_on_function_error = b;
+    }
+    if let Some(t) = input.tumbling_window_in_seconds {
+        if !(0..=900).contains(&t) {
+            return Err(out_of_range(t, "tumblingWindowInSeconds", 0, 900));
+        }
+        s.tumbling_window_in_seconds = t as u32;
+    }
+    if let Some(d) = &input.destination_config {
+        if d.get("OnSuccess").is_some() {
+            return Err(invalid(
+                "Unsupported DestinationConfig parameter for given event source mapping type.",
+            ));
+        }
+        match d.pointer("/OnFailure/Destination") {
+            None | Some(Value::Null) => s.on_failure = None,
+            Some(Value::String(arn)) if arn.is_empty() => s.on_failure = None,
+            Some(Value::String(arn))
+                if arn.starts_with("arn:aws:sqs:") || arn.starts_with("arn:aws:sns:") =>
+            {
+                s.on_failure = Some(arn.clone());
+            }
+            Some(other) => {
+                let shown = other
+                    .as_str()
+                    .map_or_else(|| other.to_string(), str::to_string);
+                return Err(invalid(&format!(
+                    "The provided destination config DestinationConfig(onSuccess=null, \
+                     onFailure=OnFailure(destination={shown})) is invalid."
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The stream settings of a new mapping on a stream ARN: StartingPosition
+/// is required, AT_TIMESTAMP needs its time and is Kinesis's alone.
+fn new_stream_settings(
+    kind: &str,
+    source: &str,
+    input: &MappingInput,
+) -> ApiResult<StreamSettings> {
+    let Some(position) = input.starting_position.as_deref() else {
+        return Err(invalid(
+            "1 validation error detected: Value null at 'startingPosition' failed to satisfy \
+             constraint: Member must not be null.",
+        ));
+    };
+    if !matches!(position, "LATEST" | "TRIM_HORIZON" | "AT_TIMESTAMP") {
+        return Err(ApiError(LambdaError::Validation(vec![format!(
+            "Value '{position}' at 'startingPosition' failed to satisfy constraint: Member must \
+             satisfy enum value set: [LATEST, AT_TIMESTAMP, TRIM_HORIZON]"
+        )])));
+    }
+    let mut s = StreamSettings::new(position);
+    if position == "AT_TIMESTAMP" {
+        if kind == "dynamodb" {
+            return Err(invalid(&format!(
+                "Unsupported starting position for arn type: {source}"
+            )));
+        }
+        let ts = match &input.starting_position_timestamp {
+            Some(Value::Number(n)) => n.as_f64(),
+            Some(Value::String(t)) => t.parse::<f64>().ok().or_else(|| {
+                chrono::DateTime::parse_from_rfc3339(t)
+                    .ok()
+                    .map(|d| d.timestamp_millis() as f64 / 1000.0)
+            }),
+            _ => None,
+        };
+        let Some(ts) = ts else {
+            return Err(invalid(
+                "StartingPositionTimestamp must be provided when StartingPosition is AT_TIMESTAMP",
+            ));
+        };
+        s.starting_position_timestamp = Some(ts);
+    } else if input.starting_position_timestamp.is_some() {
+        return Err(invalid(
+            "StartingPositionTimestamp can only be provided when StartingPosition is AT_TIMESTAMP",
+        ));
+    }
+    Ok(s)
 }
 
 /// What the pollers need of a mapping.
@@ -193,6 +329,18 @@ pub(crate) fn spec(m: &EventSourceMapping) -> MappingSpec {
             .iter()
             .any(|t| t == "ReportBatchItemFailures"),
         maximum_concurrency: m.maximum_concurrency,
+        stream: m.stream.as_ref().map(|s| StreamSpec {
+            starting_position: s.starting_position.clone(),
+            starting_timestamp_ms: s
+                .starting_position_timestamp
+                .map_or(0, |t| (t * 1000.0).round() as i64),
+            parallelization_factor: s.parallelization_factor,
+            maximum_retry_attempts: s.maximum_retry_attempts,
+            maximum_record_age_in_seconds: s.maximum_record_age_in_seconds,
+            bisect_batch_on_function_error: s.bisect_batch_on_function_error,
+            tumbling_window_in_seconds: s.tumbling_window_in_seconds,
+            on_failure: s.on_failure.clone(),
+        }),
     }
 }
 
@@ -206,7 +354,13 @@ pub(crate) fn run(state: &AppState, m: &EventSourceMapping) {
 }
 
 fn wire(state: &AppState, m: &EventSourceMapping, view: MappingView) -> Value {
-    m.to_wire(&state.partition.region, &state.partition.account_id, view)
+    let last = state.mappings.last_result(&m.uuid);
+    m.to_wire(
+        &state.partition.region,
+        &state.partition.account_id,
+        view,
+        last.as_deref(),
+    )
 }
 
 pub async fn create(
@@ -227,29 +381,40 @@ pub async fn create(
     let Some(kind) = source_kind(&source) else {
         return Err(invalid("Unrecognized event source."));
     };
-    if kind != "sqs" {
-        return Err(invalid(&format!(
-            "lambdalite has no {kind} streams yet; event source mappings read SQS queues."
-        )));
-    }
-    if input.destination_config.is_some() {
-        return Err(invalid(
-            "Unsupported DestinationConfig parameter for given event source mapping type.",
-        ));
-    }
+    let stream = match kind {
+        "sqs" => {
+            if input.destination_config.is_some() {
+                return Err(invalid(
+                    "Unsupported DestinationConfig parameter for given event source mapping type.",
+                ));
+            }
+            None
+        }
+        _ => Some(new_stream_settings(kind, &source, &input)?),
+    };
     let Some(raw_function) = input.function_name.clone() else {
         return Err(invalid("Function does not exist"));
     };
     let (function_arn, r) = function_arn(&state, &raw_function)?;
-    if !state.mappings.queues().exists(&source) {
-        return Err(invalid(
-            "Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does not exist.",
-        ));
-    }
-    if input.starting_position.is_some() {
-        return Err(invalid(&format!(
-            "Unsupported starting position for arn type: {source}"
-        )));
+    if stream.is_none() {
+        if !state.mappings.queues().exists(&source) {
+            return Err(invalid(
+                "Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does not exist.",
+            ));
+        }
+        if input.starting_position.is_some() {
+            return Err(invalid(&format!(
+                "Unsupported starting position for arn type: {source}"
+            )));
+        }
+    } else {
+        let exists = match state.mappings.streams_for(&source) {
+            Some(streams) => matches!(streams.shard_ids(&source).await, Ok(Some(_))),
+            None => false,
+        };
+        if !exists {
+            return Err(invalid(&format!("Stream not found: {source}")));
+        }
     }
     if let Some(existing) = state
         .store
@@ -257,24 +422,38 @@ pub async fn create(
         .into_iter()
         .find(|m| m.event_source_arn == source && m.function_arn == function_arn)
     {
-        return Err(ApiError(LambdaError::ResourceConflict(format!(
-            "An event source mapping with SQS arn (\" {source} \") and function (\" {} \") already exists. Please update or delete the existing mapping with UUID {}",
-            r.name, existing.uuid
-        ))));
+        let message = if stream.is_some() {
+            format!(
+                "The event source arn (\" {source} \") and function (\" {raw_function} \") provided mapping already exists. Please update or delete the existing mapping with UUID {}",
+                existing.uuid
+            )
+        } else {
+            format!(
+                "An event source mapping with SQS arn (\" {source} \") and function (\" {} \") already exists. Please update or delete the existing mapping with UUID {}",
+                r.name, existing.uuid
+            )
+        };
+        return Err(ApiError(LambdaError::ResourceConflict(message)));
     }
+    let is_stream = stream.is_some();
     let mut m = EventSourceMapping {
         uuid: uuid::Uuid::new_v4().to_string(),
         function_arn,
         event_source_arn: source,
-        batch_size: 10,
+        batch_size: if is_stream { 100 } else { 10 },
         maximum_batching_window_in_seconds: 0,
         enabled: true,
-        state_transition_reason: "USER_INITIATED".into(),
+        state_transition_reason: if is_stream {
+            "User action".into()
+        } else {
+            "USER_INITIATED".into()
+        },
         last_modified: now_s(),
         function_response_types: Vec::new(),
         filter_criteria: None,
         maximum_concurrency: None,
         tags: input.tags.clone().unwrap_or_default(),
+        stream,
     };
     apply_settings(&mut m, &input)?;
     let st = state.clone();
@@ -339,6 +518,7 @@ pub async fn delete(
         .await?
         .ok_or_else(not_found)?;
     state.mappings.stop(&uuid);
+    state.mappings.forget(&uuid);
     Ok((
         StatusCode::ACCEPTED,
         Json(wire(&state, &removed, MappingView::Deleting)),
@@ -400,40 +580,73 @@ pub struct ApiFunctions {
     pub state: std::sync::Weak<AppState>,
 }
 
+impl ApiFunctions {
+    /// A synchronous invocation through Invoke's resolution.
+    async fn run(&self, arn: &str, payload: Bytes) -> Invoked {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let not_run = |why: String, version: &str| Invoked {
+            outcome: Outcome::NotRun(why),
+            request_id: request_id.clone(),
+            executed_version: version.to_string(),
+            function_error: None,
+        };
+        let Some(state) = self.state.upgrade() else {
+            return not_run("the API is shutting down".into(), "$LATEST");
+        };
+        let r = match parse_function_ref(arn, None, NameShape::Namespaced, &state.partition) {
+            Ok(r) => r,
+            Err(e) => return not_run(e.to_string(), "$LATEST"),
+        };
+        let config = match state.version_to_run(&r) {
+            Ok(c) => c,
+            Err(e) => return not_run(e.0.to_string(), "$LATEST"),
+        };
+        let version = config.version.clone();
+        let result = state
+            .invoker
+            .invoke(InvokeRequest {
+                request_id: request_id.clone(),
+                invoked_arn: crate::invoke::invoked_arn(&state, &r),
+                config,
+                payload,
+                client_context: None,
+                tail: false,
+                stream: None,
+            })
+            .await;
+        match result {
+            Ok(r) => Invoked {
+                outcome: if r.function_error.is_some() {
+                    Outcome::FunctionError(r.payload)
+                } else {
+                    Outcome::Answered(r.payload)
+                },
+                request_id: r.request_id,
+                executed_version: r.executed_version,
+                function_error: r.function_error.map(str::to_string),
+            },
+            Err(InvokeError::Throttled(_)) => not_run("throttled".into(), &version),
+            Err(e) => not_run(e.to_string(), &version),
+        }
+    }
+}
+
 impl lambdalite_events::Functions for ApiFunctions {
     fn invoke(&self, function_arn: &str, payload: Bytes) -> BoxFuture<'_, Outcome> {
         let arn = function_arn.to_string();
-        Box::pin(async move {
-            let Some(state) = self.state.upgrade() else {
-                return Outcome::NotRun("the API is shutting down".into());
-            };
-            let r = match parse_function_ref(&arn, None, NameShape::Namespaced, &state.partition) {
-                Ok(r) => r,
-                Err(e) => return Outcome::NotRun(e.to_string()),
-            };
-            let config = match state.version_to_run(&r) {
-                Ok(c) => c,
-                Err(e) => return Outcome::NotRun(e.0.to_string()),
-            };
-            let result = state
-                .invoker
-                .invoke(InvokeRequest {
-                    request_id: uuid::Uuid::new_v4().to_string(),
-                    invoked_arn: crate::invoke::invoked_arn(&state, &r),
-                    config,
-                    payload,
-                    client_context: None,
-                    tail: false,
-                    stream: None,
-                })
-                .await;
-            match result {
-                Ok(r) if r.function_error.is_some() => Outcome::FunctionError(r.payload),
-                Ok(r) => Outcome::Answered(r.payload),
-                Err(InvokeError::Throttled(_)) => Outcome::NotRun("throttled".into()),
-                Err(e) => Outcome::NotRun(e.to_string()),
-            }
-        })
+        Box::pin(async move { self.run(&arn, payload).await.outcome })
+    }
+
+    fn invoke_detailed(&self, function_arn: &str, payload: Bytes) -> BoxFuture<'_, Invoked> {
+        let arn = function_arn.to_string();
+        Box::pin(async move { self.run(&arn, payload).await })
+    }
+
+    fn role(&self, function_arn: &str) -> Option<String> {
+        let state = self.state.upgrade()?;
+        let r =
+            parse_function_ref(function_arn, None, NameShape::Namespaced, &state.partition).ok()?;
+        Some(state.version_to_run(&r).ok()?.role.clone())
     }
 
     fn invoke_async(

@@ -1,6 +1,8 @@
 //! The engine that turns events into invocations.
 //!
-//! Owns: event source mappings' pollers (SQS today), the one event-pattern
+//! Owns: event source mappings' pollers (SQS queues, and streams: one
+//! task per shard with checkpoints, retries, bisecting, record age,
+//! OnFailure destinations and tumbling windows), the one event-pattern
 //! matcher ([`pattern`]: FilterCriteria, SNS filter policies and
 //! EventBridge patterns), the event records functions receive, what a
 //! function's answer means for the messages it was given (deleted,
@@ -19,7 +21,9 @@ pub mod deliver;
 pub mod outbox;
 pub mod pattern;
 pub mod schedule;
+mod shards;
 mod sqs;
+pub mod streams;
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -44,9 +48,42 @@ pub enum Outcome {
     NotRun(String),
 }
 
+/// An invocation as a stream mapping needs to know it: how it went, and
+/// what its OnFailure record names.
+#[derive(Debug, Clone)]
+pub struct Invoked {
+    pub outcome: Outcome,
+    pub request_id: String,
+    /// The version that ran (`$LATEST`, `3`).
+    pub executed_version: String,
+    /// The function error's kind (`Unhandled`), when it failed.
+    pub function_error: Option<String>,
+}
+
 /// Runs functions (the Lambda API resolves names, qualifiers and aliases).
 pub trait Functions: Send + Sync {
     fn invoke(&self, function_arn: &str, payload: Bytes) -> BoxFuture<'_, Outcome>;
+    /// [`Functions::invoke`], with the invocation's id and version.
+    fn invoke_detailed(&self, function_arn: &str, payload: Bytes) -> BoxFuture<'_, Invoked> {
+        let arn = function_arn.to_string();
+        Box::pin(async move {
+            let outcome = self.invoke(&arn, payload).await;
+            let function_error =
+                matches!(outcome, Outcome::FunctionError(_)).then(|| "Unhandled".to_string());
+            Invoked {
+                outcome,
+                request_id: uuid::Uuid::new_v4().to_string(),
+                executed_version: "$LATEST".into(),
+                function_error,
+            }
+        })
+    }
+    /// The function's execution role (a stream record's
+    /// `invokeIdentityArn`).
+    fn role(&self, function_arn: &str) -> Option<String> {
+        let _ = function_arn;
+        None
+    }
     /// Accepts an asynchronous invocation on behalf of a service
     /// (`principal`, e.g. `sns.amazonaws.com`, for `source_arn`), durably,
     /// once the function's resource policy allows it. An empty
@@ -118,6 +155,21 @@ pub trait Queues: Send + Sync {
     fn is_fifo(&self, queue_arn: &str) -> bool;
 }
 
+/// What a stream mapping adds (see lambdalite-model's `StreamSettings`).
+#[derive(Debug, Clone)]
+pub struct StreamSpec {
+    /// `TRIM_HORIZON`, `LATEST` or `AT_TIMESTAMP`.
+    pub starting_position: String,
+    pub starting_timestamp_ms: i64,
+    pub parallelization_factor: u32,
+    pub maximum_retry_attempts: i64,
+    pub maximum_record_age_in_seconds: i64,
+    pub bisect_batch_on_function_error: bool,
+    pub tumbling_window_in_seconds: u32,
+    /// An SQS queue or SNS topic ARN.
+    pub on_failure: Option<String>,
+}
+
 /// A mapping as its pollers run it.
 #[derive(Debug, Clone)]
 pub struct MappingSpec {
@@ -133,6 +185,48 @@ pub struct MappingSpec {
     pub report_batch_item_failures: bool,
     /// ScalingConfig.MaximumConcurrency, if set.
     pub maximum_concurrency: Option<u32>,
+    /// A stream source's settings; `None`: an SQS queue.
+    pub stream: Option<StreamSpec>,
+}
+
+/// Each mapping's LastProcessingResult (kept in memory: it says how the
+/// latest batch went).
+#[derive(Default)]
+pub struct Results(Mutex<HashMap<String, String>>);
+
+impl Results {
+    pub fn set(&self, uuid: &str, result: &str) {
+        let mut m = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if m.get(uuid).map(String::as_str) != Some(result) {
+            m.insert(uuid.to_string(), result.to_string());
+        }
+    }
+
+    pub fn get(&self, uuid: &str) -> Option<String> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(uuid)
+            .cloned()
+    }
+}
+
+/// Stream mappings' positions: UUID → shard → the sequence number of the
+/// last record done with.
+#[derive(Default)]
+pub struct Checkpoints(Mutex<HashMap<String, HashMap<String, String>>>);
+
+/// What stream mappings read and write besides functions: the streams,
+/// the OnFailure destinations, and the durable checkpoints.
+pub struct StreamSources {
+    /// Kinesis streams, in this process.
+    pub kinesis: Arc<dyn streams::Streams>,
+    /// DynamoDB streams, when an endpoint is configured.
+    pub dynamodb: Option<Arc<dyn streams::Streams>>,
+    pub deliverer: Arc<Deliverer>,
+    /// The checkpoints' documents, and what they held at start.
+    pub checkpoints: lambdalite_store::docs::DocStore,
+    pub saved: Vec<lambdalite_store::docs::Doc>,
 }
 
 struct Running {
@@ -145,6 +239,11 @@ pub struct Mappings {
     queues: Arc<dyn Queues>,
     functions: OnceLock<Arc<dyn Functions>>,
     running: Mutex<HashMap<String, Running>>,
+    streams: OnceLock<StreamSources>,
+    /// Each stream mapping's checkpoints: UUID → shard → sequence number
+    /// (read at start, kept as shards move on).
+    saved: Arc<Checkpoints>,
+    results: Arc<Results>,
 }
 
 impl Mappings {
@@ -154,7 +253,69 @@ impl Mappings {
             queues,
             functions: OnceLock::new(),
             running: Mutex::new(HashMap::new()),
+            streams: OnceLock::new(),
+            saved: Arc::new(Checkpoints::default()),
+            results: Arc::new(Results::default()),
         })
+    }
+
+    /// Says what stream mappings read (once, at start, before mappings
+    /// resume).
+    pub fn set_streams(&self, sources: StreamSources) {
+        let mut saved = self.saved.0.lock().unwrap_or_else(|e| e.into_inner());
+        for doc in &sources.saved {
+            if doc.kind != shards::CHECKPOINT {
+                continue;
+            }
+            if let Some((uuid, shard)) = doc.key.split_once('/') {
+                saved
+                    .entry(uuid.to_string())
+                    .or_default()
+                    .insert(shard.to_string(), doc.body.clone());
+            }
+        }
+        drop(saved);
+        let _ = self.streams.set(sources);
+    }
+
+    /// The streams mappings on `arn` read, if any.
+    pub fn streams_for(&self, arn: &str) -> Option<Arc<dyn streams::Streams>> {
+        let s = self.streams.get()?;
+        if arn.starts_with("arn:aws:dynamodb:") {
+            s.dynamodb.clone()
+        } else {
+            Some(s.kinesis.clone())
+        }
+    }
+
+    /// A mapping's LastProcessingResult, once it processed something.
+    pub fn last_result(&self, uuid: &str) -> Option<String> {
+        self.results.get(uuid)
+    }
+
+    /// Forgets a deleted mapping's checkpoints.
+    pub fn forget(&self, uuid: &str) {
+        let shards = self
+            .saved
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(uuid)
+            .unwrap_or_default();
+        if let Some(s) = self.streams.get() {
+            let ops = shards
+                .keys()
+                .map(|shard| {
+                    lambdalite_store::docs::DocOp::delete(
+                        shards::CHECKPOINT,
+                        &shards::checkpoint_key(uuid, shard),
+                    )
+                })
+                .collect();
+            let _ = s
+                .checkpoints
+                .apply_later(lambdalite_store::docs::DocOp::Batch(ops));
+        }
     }
 
     /// Says how functions run (once, when the API exists).
@@ -178,6 +339,41 @@ impl Mappings {
             return;
         };
         let (tx, rx) = tokio::sync::watch::channel(false);
+        if spec.stream.is_some() {
+            let Some(sources) = self.streams.get() else {
+                tracing::error!(uuid = %spec.uuid, "stream mappings started before their streams");
+                return;
+            };
+            let Some(streams) = self.streams_for(&spec.event_source_arn) else {
+                tracing::warn!(uuid = %spec.uuid, source = %spec.event_source_arn, "no DynamoDB endpoint is configured (--dynamodb-endpoint): the mapping waits");
+                self.lock().insert(spec.uuid.clone(), Running { stop: tx });
+                return;
+            };
+            let saved = self
+                .saved
+                .0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&spec.uuid)
+                .cloned()
+                .unwrap_or_default();
+            let uuid = spec.uuid.clone();
+            let shared = Arc::new(shards::Shared {
+                spec: Arc::new(spec),
+                streams,
+                functions,
+                deliverer: sources.deliverer.clone(),
+                checkpoints: sources.checkpoints.clone(),
+                region: self.region.clone(),
+                results: self.results.clone(),
+                saved: self.saved.clone(),
+                stop: rx,
+            });
+            tokio::spawn(shards::run(shared.clone(), saved));
+            tracing::info!(uuid = %uuid, source = %shared.spec.event_source_arn, "stream mapping polling");
+            self.lock().insert(uuid, Running { stop: tx });
+            return;
+        }
         let pollers = sqs::pollers_for(&spec);
         let spec = Arc::new(spec);
         for _ in 0..pollers {

@@ -29,6 +29,46 @@ pub struct EventSourceMapping {
     pub maximum_concurrency: Option<u32>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// The settings of a stream source (Kinesis, DynamoDB Streams);
+    /// `None` for a queue.
+    #[serde(default)]
+    pub stream: Option<StreamSettings>,
+}
+
+/// What a mapping on a stream adds to one on a queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamSettings {
+    /// `TRIM_HORIZON`, `LATEST` or `AT_TIMESTAMP`.
+    pub starting_position: String,
+    /// With AT_TIMESTAMP: seconds since the epoch.
+    #[serde(default)]
+    pub starting_position_timestamp: Option<f64>,
+    pub parallelization_factor: u32,
+    /// -1: until the record expires.
+    pub maximum_retry_attempts: i64,
+    /// -1: no limit.
+    pub maximum_record_age_in_seconds: i64,
+    pub bisect_batch_on_function_error: bool,
+    pub tumbling_window_in_seconds: u32,
+    /// DestinationConfig.OnFailure.Destination.
+    #[serde(default)]
+    pub on_failure: Option<String>,
+}
+
+impl StreamSettings {
+    /// AWS's defaults for a stream mapping starting at `starting_position`.
+    pub fn new(starting_position: &str) -> StreamSettings {
+        StreamSettings {
+            starting_position: starting_position.to_string(),
+            starting_position_timestamp: None,
+            parallelization_factor: 1,
+            maximum_retry_attempts: -1,
+            maximum_record_age_in_seconds: -1,
+            bisect_batch_on_function_error: false,
+            tumbling_window_in_seconds: 0,
+            on_failure: None,
+        }
+    }
 }
 
 /// Which answer a mapping is rendered for.
@@ -52,8 +92,15 @@ impl EventSourceMapping {
         )
     }
 
-    /// AWS's `EventSourceMappingConfiguration` JSON.
-    pub fn to_wire(&self, region: &str, account: &str, view: MappingView) -> Value {
+    /// AWS's `EventSourceMappingConfiguration` JSON; `last_result` is
+    /// LastProcessingResult, which stream mappings report.
+    pub fn to_wire(
+        &self,
+        region: &str,
+        account: &str,
+        view: MappingView,
+        last_result: Option<&str>,
+    ) -> Value {
         let state = match view {
             MappingView::Creating => "Creating",
             MappingView::Deleting => "Deleting",
@@ -89,6 +136,44 @@ impl EventSourceMapping {
         }
         if let Some(c) = self.maximum_concurrency {
             m.insert("ScalingConfig".into(), json!({ "MaximumConcurrency": c }));
+        }
+        if let Some(s) = &self.stream {
+            m.insert("StartingPosition".into(), json!(s.starting_position));
+            if let Some(t) = s.starting_position_timestamp {
+                m.insert("StartingPositionTimestamp".into(), json!(t));
+            }
+            m.insert(
+                "ParallelizationFactor".into(),
+                json!(s.parallelization_factor),
+            );
+            m.insert(
+                "MaximumRetryAttempts".into(),
+                json!(s.maximum_retry_attempts),
+            );
+            m.insert(
+                "MaximumRecordAgeInSeconds".into(),
+                json!(s.maximum_record_age_in_seconds),
+            );
+            m.insert(
+                "BisectBatchOnFunctionError".into(),
+                json!(s.bisect_batch_on_function_error),
+            );
+            m.insert(
+                "TumblingWindowInSeconds".into(),
+                json!(s.tumbling_window_in_seconds),
+            );
+            let on_failure = match &s.on_failure {
+                Some(d) => json!({ "Destination": d }),
+                None => json!({}),
+            };
+            m.insert(
+                "DestinationConfig".into(),
+                json!({ "OnFailure": on_failure }),
+            );
+            m.insert(
+                "LastProcessingResult".into(),
+                json!(last_result.unwrap_or("No records processed")),
+            );
         }
         m.insert(
             "EventSourceMappingArn".into(),

@@ -1,6 +1,7 @@
 //! Persistence of lambdalite: function metadata in SQLite, code packages
 //! and S3 object bodies ([`objects`]) as content-addressed files under the
-//! data directory.
+//! data directory; the tables of the services (SQS's [`sqs`], Kinesis's
+//! [`streams`], the smaller services' [`docs`]).
 //!
 //! Owns the database and the blob folder; nothing else touches them. Does not
 //! know HTTP or how functions run. Every write is durable before it returns,
@@ -13,6 +14,7 @@ pub mod objects;
 pub mod queue;
 mod sqlite;
 pub mod sqs;
+pub mod streams;
 pub mod writer;
 
 use std::collections::BTreeMap;

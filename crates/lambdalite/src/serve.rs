@@ -316,6 +316,26 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         sqs_state,
     ));
     let deliverer = lambdalite_events::Deliverer::new(sqs.clone());
+    let (kinesis_store, kinesis_state) =
+        lambdalite_store::streams::StreamStore::open(&layout.service_database("kinesis"))
+            .context("opening the Kinesis tables")?;
+    let kinesis = lambdalite_kinesis::Kinesis::new(
+        &args.account_id,
+        &args.region,
+        kinesis_store,
+        kinesis_state,
+    );
+    let mappings = lambdalite_events::Mappings::new(&args.region, sqs.clone());
+    let (checkpoints, saved) =
+        lambdalite_store::docs::DocStore::open(&layout.service_database("esm"), "esm")
+            .context("opening the stream mappings' checkpoints")?;
+    mappings.set_streams(lambdalite_events::StreamSources {
+        kinesis: kinesis.clone(),
+        dynamodb: None,
+        deliverer: deliverer.clone(),
+        checkpoints,
+        saved,
+    });
     let state = Arc::new(AppState {
         store: Arc::new(store),
         code,
@@ -327,7 +347,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         auth,
         gateway: Default::default(),
         code_objects: Default::default(),
-        mappings: lambdalite_events::Mappings::new(&args.region, sqs.clone()),
+        mappings,
     });
     lambdalite_api::start(&state);
     deliverer.set_functions(Arc::new(lambdalite_api::esm::ApiFunctions {
@@ -394,6 +414,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         events,
         scheduler,
         s3,
+        kinesis,
     });
     for path in &args.apis {
         let ids = lambdalite_api::gateway::import_path(&state, path)

@@ -18,6 +18,8 @@ use lambdalite_protocol::{identify, json, query, Protocol};
 /// Largest body of a request to these services: SQS's 1 MiB message in a
 /// JSON or form envelope.
 const BODY_MAX_BYTES: usize = 2 * 1024 * 1024 + 64 * 1024;
+/// Kinesis's: PutRecords' 5 MiB of records, in base64 and JSON.
+const KINESIS_BODY_MAX_BYTES: usize = 8 * 1024 * 1024;
 
 /// What the services need at dispatch.
 pub struct Services {
@@ -27,6 +29,7 @@ pub struct Services {
     pub events: Arc<lambdalite_eventbridge::EventBridge>,
     pub scheduler: Arc<lambdalite_scheduler::Scheduler>,
     pub s3: Arc<lambdalite_s3::S3>,
+    pub kinesis: Arc<lambdalite_kinesis::Kinesis>,
 }
 
 /// Function and layer packages read from lambdalite's own S3.
@@ -265,6 +268,7 @@ fn error_response(
         Protocol::Query => {
             query::error("http://queue.amazonaws.com/doc/2012-11-05/", request_id, e)
         }
+        Protocol::Json11 if service == "kinesis" => lambdalite_kinesis::error(request_id, e),
         Protocol::Json11 if service == "events" => json::error(
             protocol,
             lambdalite_eventbridge::NAMESPACE,
@@ -315,16 +319,24 @@ pub async fn dispatch(State(services): State<Arc<Services>>, req: Request, next:
     let Some(target) = target else {
         return next.run(Request::from_parts(parts, body)).await;
     };
-    if !matches!(target.service, "sqs" | "sns" | "events" | "scheduler") {
+    if !matches!(
+        target.service,
+        "sqs" | "sns" | "events" | "scheduler" | "kinesis"
+    ) {
         return next.run(Request::from_parts(parts, body)).await;
     }
     let request_id = uuid::Uuid::new_v4().to_string();
-    let body = match axum::body::to_bytes(body, BODY_MAX_BYTES).await {
+    let limit = if target.service == "kinesis" {
+        KINESIS_BODY_MAX_BYTES
+    } else {
+        BODY_MAX_BYTES
+    };
+    let body = match axum::body::to_bytes(body, limit).await {
         Ok(b) => b,
         Err(_) => {
             let e = ServiceError::client(
                 "RequestEntityTooLarge",
-                format!("Request must be smaller than {BODY_MAX_BYTES} bytes"),
+                format!("Request must be smaller than {limit} bytes"),
             )
             .with_status(StatusCode::PAYLOAD_TOO_LARGE);
             return error_response(target.service, target.protocol, &request_id, &e);
@@ -368,6 +380,16 @@ pub async fn dispatch(State(services): State<Arc<Services>>, req: Request, next:
                 body: &body,
                 request_id: &request_id,
             },
+        )
+        .await;
+        return to_axum(resp);
+    }
+    if target.service == "kinesis" {
+        let resp = lambdalite_kinesis::handle(
+            &services.kinesis,
+            target.operation.as_deref().unwrap_or_default(),
+            &body,
+            &request_id,
         )
         .await;
         return to_axum(resp);
