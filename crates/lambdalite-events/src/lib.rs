@@ -18,6 +18,7 @@
 //! which the binary wires.
 
 pub mod deliver;
+pub mod dynamodb;
 pub mod outbox;
 pub mod pattern;
 pub mod schedule;

@@ -20,6 +20,9 @@ use crate::{Functions, Invoked, MappingSpec, Outcome, StreamSpec};
 /// its stream can't say when records arrive.
 const IDLE_POLL: Duration = Duration::from_millis(250);
 
+/// How often a mapping looks for new shards.
+const SHARD_RELIST: Duration = Duration::from_secs(30);
+
 /// The checkpoint kind in the mappings' documents.
 pub(crate) const CHECKPOINT: &str = "checkpoint";
 
@@ -81,15 +84,34 @@ pub(crate) async fn run(shared: Arc<Shared>, saved: std::collections::HashMap<St
             return;
         }
     };
-    for shard in shards {
-        let from = saved.get(&shard).cloned();
-        let task = ShardTask {
-            shared: shared.clone(),
-            shard,
-            checkpoint: from,
-            window: None,
+    let mut running = std::collections::HashSet::new();
+    let mut shards = shards;
+    loop {
+        for shard in shards {
+            if !running.insert(shard.clone()) {
+                continue;
+            }
+            let from = saved.get(&shard).cloned();
+            let task = ShardTask {
+                shared: shared.clone(),
+                shard,
+                checkpoint: from,
+                window: None,
+            };
+            tokio::spawn(task.run());
+        }
+        // Streams that reshard (DynamoDB's roll over) grow new shards.
+        tokio::select! {
+            _ = tokio::time::sleep(SHARD_RELIST) => {}
+            _ = stop.changed() => return,
+        }
+        if shared.stopped() {
+            return;
+        }
+        shards = match shared.streams.shard_ids(&arn).await {
+            Ok(Some(ids)) => ids,
+            _ => Vec::new(),
         };
-        tokio::spawn(task.run());
     }
 }
 
@@ -138,7 +160,7 @@ impl ShardTask {
                         self.save_checkpoint(&seq, true);
                         ReadFrom::After(seq)
                     }
-                    None => ReadFrom::TrimHorizon,
+                    None => ReadFrom::Latest,
                 },
                 "AT_TIMESTAMP" => ReadFrom::AtTimestamp(self.spec().starting_timestamp_ms),
                 _ => ReadFrom::TrimHorizon,

@@ -27,6 +27,10 @@ pub struct StreamRecord {
 pub enum ReadFrom {
     /// The oldest record kept.
     TrimHorizon,
+    /// What arrives from now on (a stream that can't name its newest
+    /// record; lambdalite's Kinesis always can, so reads it as
+    /// TrimHorizon of an empty shard).
+    Latest,
     /// Just after this sequence number.
     After(String),
     /// The first record that arrived at or after this time (ms).

@@ -1459,7 +1459,7 @@ impl Kinesis {
         let committed = shard.committed.load(Ordering::Acquire);
         let log = shard.log.lock().unwrap_or_else(|e| e.into_inner());
         let start = match from {
-            ReadFrom::TrimHorizon => 0,
+            ReadFrom::TrimHorizon | ReadFrom::Latest => 0,
             ReadFrom::After(seq) => {
                 let (created, index, place) = iterator::parse_sequence_number(seq)
                     .ok_or_else(|| format!("{seq} is not a sequence number"))?;

@@ -86,6 +86,13 @@ pub struct ServeArgs {
     /// key; optional account_id and principal; see docs/security.md).
     #[arg(long, env = "LAMBDALITE_CREDENTIALS_FILE")]
     credentials_file: Option<PathBuf>,
+    /// A DynamoDB-compatible server (DynamoDB Local, moto, or AWS's
+    /// `https://streams.dynamodb.REGION.amazonaws.com`) whose streams
+    /// event source mappings read; requests are signed with the
+    /// environment's AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (any
+    /// value for a local server).
+    #[arg(long, env = "LAMBDALITE_DYNAMODB_ENDPOINT")]
+    dynamodb_endpoint: Option<String>,
     /// Serve a non-loopback address without credentials, letting anyone who
     /// reaches it do anything.
     #[arg(long, env = "LAMBDALITE_ALLOW_UNAUTHENTICATED")]
@@ -331,7 +338,22 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .context("opening the stream mappings' checkpoints")?;
     mappings.set_streams(lambdalite_events::StreamSources {
         kinesis: kinesis.clone(),
-        dynamodb: None,
+        dynamodb: args.dynamodb_endpoint.as_deref().map(|endpoint| {
+            let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+            let credentials = lambdalite_protocol::sigv4::Credentials {
+                access_key_id: env("AWS_ACCESS_KEY_ID").unwrap_or_else(|| "lambdalite".into()),
+                secret_access_key: env("AWS_SECRET_ACCESS_KEY")
+                    .unwrap_or_else(|| "lambdalite".into()),
+                session_token: env("AWS_SESSION_TOKEN"),
+            };
+            let streams: Arc<dyn lambdalite_events::streams::Streams> =
+                Arc::new(lambdalite_events::dynamodb::DynamoStreams::new(
+                    endpoint,
+                    &args.region,
+                    credentials,
+                ));
+            streams
+        }),
         deliverer: deliverer.clone(),
         checkpoints,
         saved,
