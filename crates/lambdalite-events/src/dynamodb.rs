@@ -16,6 +16,10 @@ use crate::BoxFuture;
 /// Most records one GetRecords returns.
 const MAX_RECORDS: usize = 1000;
 
+/// Per (stream, shard): the position the cached iterator reads from, and
+/// the iterator (`None`: a closed shard read to its end).
+type Iterators = HashMap<(String, String), (ReadFrom, Option<String>)>;
+
 /// A DynamoDB Streams endpoint.
 pub struct DynamoStreams {
     http: reqwest::Client,
@@ -23,9 +27,7 @@ pub struct DynamoStreams {
     host: String,
     region: String,
     credentials: Credentials,
-    /// Per (stream, shard): the position the cached iterator reads from,
-    /// and the iterator (`None`: a closed shard read to its end).
-    iterators: Mutex<HashMap<(String, String), (ReadFrom, Option<String>)>>,
+    iterators: Mutex<Iterators>,
 }
 
 /// Why a call failed: AWS's error type, and its message.
