@@ -985,6 +985,237 @@ async fn sns_figures(http: &Arc<reqwest::Client>, server: &Server) -> anyhow::Re
     })
 }
 
+/// One Kinesis call (awsJson 1.1).
+async fn kinesis_call(
+    http: &reqwest::Client,
+    base: &str,
+    action: &str,
+    body: serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
+    let r = http
+        .post(format!("{base}/"))
+        .header("X-Amz-Target", format!("Kinesis_20131202.{action}"))
+        .header("Content-Type", "application/x-amz-json-1.1")
+        .body(body.to_string())
+        .send()
+        .await?;
+    let status = r.status();
+    let text = r.text().await?;
+    if !status.is_success() {
+        bail!("Kinesis {action} failed: {status} {text}");
+    }
+    Ok(serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+}
+
+/// What the Kinesis rows report.
+struct KinesisFigures {
+    /// Records per second through PutRecords (500 of 100 bytes each,
+    /// durable before the 200), concurrency 8.
+    put_records_rate: f64,
+    /// From a PutRecord's answer to the start of the mapped function.
+    to_function: Stats,
+    /// A 100,000-record backlog drained through a mapping: records per
+    /// second, and whether every record came once, in order.
+    drain_rate: f64,
+    drained_in_order: bool,
+}
+
+/// Records of `n` entries whose data is the ids from `first`.
+fn kinesis_records(first: u64, n: u64, pad: usize) -> serde_json::Value {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    serde_json::Value::Array(
+        (first..first + n)
+            .map(|i| {
+                let data = format!("{i:0>pad$}");
+                serde_json::json!({"Data": b64.encode(data), "PartitionKey": format!("k{}", i % 64)})
+            })
+            .collect(),
+    )
+}
+
+async fn kinesis_figures(
+    http: &Arc<reqwest::Client>,
+    server: &Server,
+    seconds: u64,
+) -> anyhow::Result<KinesisFigures> {
+    let base = server.base.clone();
+    let arn = |s: &str| format!("arn:aws:kinesis:us-east-1:000000000000:stream/{s}");
+    // PutRecords throughput.
+    kinesis_call(
+        http,
+        &base,
+        "CreateStream",
+        serde_json::json!({"StreamName": "bench-put", "ShardCount": 4}),
+    )
+    .await?;
+    let count = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for t in 0..8u64 {
+        let (http, base, count) = (http.clone(), base.clone(), count.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut i = t * 1_000_000_000;
+            while Instant::now() < deadline {
+                let body = serde_json::json!({"StreamName": "bench-put", "Records": kinesis_records(i, 500, 100)});
+                kinesis_call(&http, &base, "PutRecords", body).await?;
+                count.fetch_add(500, std::sync::atomic::Ordering::Relaxed);
+                i += 500;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let put_records_rate =
+        count.load(std::sync::atomic::Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
+
+    // A record to a warm mapped function.
+    let probe = zip_of(&[(
+        "app.py",
+        b"import base64, time
+def handler(event, context):
+    now = int(time.time() * 1e6)
+    for r in event['Records']:
+        print('started', base64.b64decode(r['kinesis']['data']).decode(), now)
+",
+        0o644,
+    )])?;
+    let name = "bench-kinesis-probe";
+    create(http, &base, name, "python3.11", "app.handler", &probe).await?;
+    kinesis_call(
+        http,
+        &base,
+        "CreateStream",
+        serde_json::json!({"StreamName": "bench-latency", "ShardCount": 1}),
+    )
+    .await?;
+    let r = http
+        .post(format!("{base}/2015-03-31/event-source-mappings/"))
+        .json(&serde_json::json!({
+            "EventSourceArn": arn("bench-latency"),
+            "FunctionName": name,
+            "StartingPosition": "TRIM_HORIZON",
+            "BatchSize": 10,
+        }))
+        .send()
+        .await?;
+    if !r.status().is_success() {
+        bail!("mapping the latency stream: {}", r.text().await?);
+    }
+    let put = |id: u32| {
+        use base64::Engine;
+        serde_json::json!({
+            "StreamName": "bench-latency",
+            "PartitionKey": "p",
+            "Data": base64::engine::general_purpose::STANDARD.encode(id.to_string()),
+        })
+    };
+    kinesis_call(http, &base, "PutRecord", put(100_000)).await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut put_at = std::collections::HashMap::new();
+    for i in 0..100u32 {
+        kinesis_call(http, &base, "PutRecord", put(i)).await?;
+        put_at.insert(i, chrono::Utc::now().timestamp_micros());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let delays = delays_since(server, name, &put_at)?;
+    if delays.is_empty() {
+        bail!("no Kinesis record reached the function");
+    }
+
+    // A 100,000-record backlog, drained.
+    const BACKLOG: u64 = 100_000;
+    kinesis_call(
+        http,
+        &base,
+        "CreateStream",
+        serde_json::json!({"StreamName": "bench-backlog", "ShardCount": 1}),
+    )
+    .await?;
+    for first in (0..BACKLOG).step_by(500) {
+        let body = serde_json::json!({"StreamName": "bench-backlog", "Records": kinesis_records(first, 500, 8)});
+        kinesis_call(http, &base, "PutRecords", body).await?;
+    }
+    let drain = zip_of(&[(
+        "app.py",
+        b"import base64, time
+def handler(event, context):
+    ids = [int(base64.b64decode(r['kinesis']['data'])) for r in event['Records']]
+    ok = all(b == a + 1 for a, b in zip(ids, ids[1:]))
+    print('drained', ids[0], ids[-1], len(ids), int(ok), int(time.time() * 1e6))
+",
+        0o644,
+    )])?;
+    let drainer = "bench-kinesis-drain";
+    create(http, &base, drainer, "python3.11", "app.handler", &drain).await?;
+    let started = Instant::now();
+    let r = http
+        .post(format!("{base}/2015-03-31/event-source-mappings/"))
+        .json(&serde_json::json!({
+            "EventSourceArn": arn("bench-backlog"),
+            "FunctionName": drainer,
+            "StartingPosition": "TRIM_HORIZON",
+            "BatchSize": 1000,
+        }))
+        .send()
+        .await?;
+    if !r.status().is_success() {
+        bail!("mapping the backlog: {}", r.text().await?);
+    }
+    let group = server
+        .dir
+        .path()
+        .join("logs")
+        .join(format!("%2Faws%2Flambda%2F{drainer}"));
+    let batches = loop {
+        let mut batches: Vec<(i64, u64, u64, u64, bool)> = Vec::new();
+        if let Ok(dir) = std::fs::read_dir(&group) {
+            for entry in dir.flatten() {
+                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                for line in text.lines() {
+                    let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+                        continue;
+                    };
+                    let f: Vec<&str> = v["message"]
+                        .as_str()
+                        .unwrap_or("")
+                        .split_whitespace()
+                        .collect();
+                    if f.len() == 6 && f[0] == "drained" {
+                        let n = |i: usize| f[i].parse::<u64>().unwrap_or(0);
+                        batches.push((f[5].parse().unwrap_or(0), n(1), n(2), n(3), f[4] == "1"));
+                    }
+                }
+            }
+        }
+        let done: u64 = batches.iter().map(|b| b.3).sum();
+        if done >= BACKLOG || started.elapsed() > Duration::from_secs(300) {
+            break batches;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut batches = batches;
+    batches.sort();
+    let mut next = 0;
+    let mut drained_in_order = true;
+    for (_, first, last, n, ok) in &batches {
+        drained_in_order &= *ok && *first == next && last - first + 1 == *n;
+        next = last + 1;
+    }
+    drained_in_order &= next == BACKLOG;
+    Ok(KinesisFigures {
+        put_records_rate,
+        to_function: stats(delays),
+        drain_rate: next as f64 / elapsed,
+        drained_in_order,
+    })
+}
+
 /// What the S3 rows report.
 struct S3Figures {
     /// MB/s of one 200 MB PUT (durable before the 200) and GET.
@@ -1442,6 +1673,7 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     let sqs = sqs_figures(&http, &server, args.seconds).await?;
     let sns = sns_figures(&http, &server).await?;
     let s3 = s3_figures(&http, &server, args.seconds).await?;
+    let kinesis = kinesis_figures(&http, &server, args.seconds).await?;
     let py_bare = bare_start(&args.python, &["-c", "pass"], args.cold);
     let node_bare = bare_start(&args.node, &["-e", "0"], args.cold);
 
@@ -1539,6 +1771,11 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
         fmt_us(s3.to_function.p99)
     );
     println!(
+        "| Kinesis PutRecord to start of the mapped function (warm python3.11, window 0) | {} | {} |",
+        fmt_us(kinesis.to_function.p50),
+        fmt_us(kinesis.to_function.p99)
+    );
+    println!(
         "\nThroughput, provided (Rust echo), concurrency 32: {throughput:.0} invokes/s over {} s",
         args.seconds
     );
@@ -1575,6 +1812,19 @@ async fn bench(args: BenchArgs) -> anyhow::Result<()> {
     println!(
         "S3 PutObject of 1 KiB (durable before the 200), concurrency 32: {:.0} objects/s",
         s3.small_put_rate
+    );
+    println!(
+        "Kinesis PutRecords (500 records of 100 bytes, durable before the 200), concurrency 8: {:.0} records/s",
+        kinesis.put_records_rate
+    );
+    println!(
+        "Kinesis backlog of 100,000 records drained through a mapping (BatchSize 1000, python3.11): {:.0} records/s, {}",
+        kinesis.drain_rate,
+        if kinesis.drained_in_order {
+            "every record once, in order"
+        } else {
+            "NOT in order or incomplete"
+        }
     );
     Ok(())
 }
