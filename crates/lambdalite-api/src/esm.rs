@@ -355,6 +355,13 @@ pub(crate) fn run(state: &AppState, m: &EventSourceMapping) {
 
 fn wire(state: &AppState, m: &EventSourceMapping, view: MappingView) -> Value {
     let last = state.mappings.last_result(&m.uuid);
+    // Until its shards' starting positions are fixed, a stream mapping is
+    // still being created.
+    let view = if view == MappingView::Current && m.enabled && state.mappings.is_starting(&m.uuid) {
+        MappingView::Creating
+    } else {
+        view
+    };
     m.to_wire(
         &state.partition.region,
         &state.partition.account_id,

@@ -288,6 +288,23 @@ impl Streams for DynamoStreams {
         Box::pin(async move { self.records(&arn, &shard, &from, max).await })
     }
 
+    fn prepare(
+        &self,
+        stream_arn: &str,
+        shard_id: &str,
+        from: &ReadFrom,
+    ) -> BoxFuture<'_, Result<(), String>> {
+        let (arn, shard, from) = (stream_arn.to_string(), shard_id.to_string(), from.clone());
+        Box::pin(async move {
+            let it = self.iterator(&arn, &shard, &from).await?;
+            self.iterators
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert((arn, shard), (from, Some(it)));
+            Ok(())
+        })
+    }
+
     fn newest(&self, _stream_arn: &str, _shard_id: &str) -> BoxFuture<'_, Option<String>> {
         Box::pin(std::future::ready(None))
     }

@@ -212,6 +212,34 @@ impl Results {
     }
 }
 
+/// Stream mappings whose shards' starting positions are not fixed yet
+/// (reported as `Creating`).
+#[derive(Default)]
+pub struct Starting(Mutex<std::collections::HashSet<String>>);
+
+impl Starting {
+    fn begin(&self, uuid: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(uuid.to_string());
+    }
+
+    pub(crate) fn done(&self, uuid: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(uuid);
+    }
+
+    fn contains(&self, uuid: &str) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(uuid)
+    }
+}
+
 /// Stream mappings' positions: UUID → shard → the sequence number of the
 /// last record done with.
 #[derive(Default)]
@@ -245,6 +273,7 @@ pub struct Mappings {
     /// (read at start, kept as shards move on).
     saved: Arc<Checkpoints>,
     results: Arc<Results>,
+    starting: Arc<Starting>,
 }
 
 impl Mappings {
@@ -257,6 +286,7 @@ impl Mappings {
             streams: OnceLock::new(),
             saved: Arc::new(Checkpoints::default()),
             results: Arc::new(Results::default()),
+            starting: Arc::new(Starting::default()),
         })
     }
 
@@ -287,6 +317,12 @@ impl Mappings {
         } else {
             Some(s.kinesis.clone())
         }
+    }
+
+    /// Whether a stream mapping is still fixing where its shards start
+    /// (AWS reports it `Creating` meanwhile).
+    pub fn is_starting(&self, uuid: &str) -> bool {
+        self.starting.contains(uuid)
     }
 
     /// A mapping's LastProcessingResult, once it processed something.
@@ -368,8 +404,10 @@ impl Mappings {
                 region: self.region.clone(),
                 results: self.results.clone(),
                 saved: self.saved.clone(),
+                starting: self.starting.clone(),
                 stop: rx,
             });
+            self.starting.begin(&uuid);
             tokio::spawn(shards::run(shared.clone(), saved));
             tracing::info!(uuid = %uuid, source = %shared.spec.event_source_arn, "stream mapping polling");
             self.lock().insert(uuid, Running { stop: tx });

@@ -46,6 +46,7 @@ pub(crate) struct Shared {
     pub region: String,
     pub results: Arc<crate::Results>,
     pub saved: Arc<crate::Checkpoints>,
+    pub starting: Arc<crate::Starting>,
     pub stop: tokio::sync::watch::Receiver<bool>,
 }
 
@@ -86,18 +87,33 @@ pub(crate) async fn run(shared: Arc<Shared>, saved: std::collections::HashMap<St
     };
     let mut running = std::collections::HashSet::new();
     let mut shards = shards;
+    let mut first = true;
     loop {
+        let mut tasks = Vec::new();
         for shard in shards {
             if !running.insert(shard.clone()) {
                 continue;
             }
             let from = saved.get(&shard).cloned();
-            let task = ShardTask {
+            let mut task = ShardTask {
                 shared: shared.clone(),
                 shard,
                 checkpoint: from,
                 window: None,
+                start: None,
             };
+            // The first shards' positions are fixed before the mapping
+            // reports Enabled.
+            if first {
+                task.start = Some(task.starting_point().await);
+            }
+            tasks.push(task);
+        }
+        if first {
+            shared.starting.done(&shared.spec.uuid);
+            first = false;
+        }
+        for task in tasks {
             tokio::spawn(task.run());
         }
         // Streams that reshard (DynamoDB's roll over) grow new shards.
@@ -130,6 +146,8 @@ struct ShardTask {
     /// The sequence number of the last record done with, durable.
     checkpoint: Option<String>,
     window: Option<Window>,
+    /// Where to start, when already known.
+    start: Option<ReadFrom>,
 }
 
 /// How one batch went.
@@ -149,22 +167,9 @@ impl ShardTask {
         let arn = self.shared.spec.event_source_arn.clone();
         let mut stop = self.shared.stop.clone();
         let mut watch = self.shared.streams.watch(&arn);
-        // Where reading starts: after the checkpoint, or the starting
-        // position (LATEST pinned at once, so a restart doesn't skip
-        // what arrived meanwhile).
-        let mut read_from = match &self.checkpoint {
-            Some(seq) => ReadFrom::After(seq.clone()),
-            None => match self.spec().starting_position.as_str() {
-                "LATEST" => match self.shared.streams.newest(&arn, &self.shard).await {
-                    Some(seq) => {
-                        self.save_checkpoint(&seq, true);
-                        ReadFrom::After(seq)
-                    }
-                    None => ReadFrom::Latest,
-                },
-                "AT_TIMESTAMP" => ReadFrom::AtTimestamp(self.spec().starting_timestamp_ms),
-                _ => ReadFrom::TrimHorizon,
-            },
+        let mut read_from = match self.start.take() {
+            Some(from) => from,
+            None => self.starting_point().await,
         };
         let batch_size = self.shared.spec.batch_size.max(1);
         let lanes = self.spec().parallelization_factor.max(1) as usize;
@@ -265,6 +270,32 @@ impl ShardTask {
         }
     }
 
+    /// Where reading starts: after the checkpoint, or the starting
+    /// position (LATEST pinned at once, so a restart doesn't skip what
+    /// arrived meanwhile; a stream that can't name its newest record
+    /// takes its LATEST iterator now).
+    async fn starting_point(&mut self) -> ReadFrom {
+        let arn = self.shared.spec.event_source_arn.clone();
+        let from = match &self.checkpoint {
+            Some(seq) => ReadFrom::After(seq.clone()),
+            None => match self.spec().starting_position.as_str() {
+                "LATEST" => match self.shared.streams.newest(&arn, &self.shard).await {
+                    Some(seq) => {
+                        self.save_checkpoint(&seq, true);
+                        ReadFrom::After(seq)
+                    }
+                    None => ReadFrom::Latest,
+                },
+                "AT_TIMESTAMP" => ReadFrom::AtTimestamp(self.spec().starting_timestamp_ms),
+                _ => ReadFrom::TrimHorizon,
+            },
+        };
+        if let Err(e) = self.shared.streams.prepare(&arn, &self.shard, &from).await {
+            tracing::debug!(mapping = %self.shared.spec.uuid, shard = %self.shard, error = %e, "preparing to read a shard");
+        }
+        from
+    }
+
     fn window_of(&self, arrival_ms: i64) -> i64 {
         let w = i64::from(self.spec().tumbling_window_in_seconds) * 1000;
         arrival_ms - arrival_ms.rem_euclid(w)
@@ -323,6 +354,7 @@ impl ShardTask {
                 shard: self.shard.clone(),
                 checkpoint: None,
                 window: None,
+                start: None,
             };
             tasks.push(tokio::spawn(async move {
                 for b in records.chunks(batch) {

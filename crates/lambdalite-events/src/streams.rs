@@ -52,6 +52,17 @@ pub trait Streams: Send + Sync {
     /// The sequence number of the shard's newest record (`None`: empty,
     /// or the stream can't tell).
     fn newest(&self, stream_arn: &str, shard_id: &str) -> BoxFuture<'_, Option<String>>;
+    /// Gets ready to read a shard from `from` (a stream whose iterators
+    /// fix their position when made takes one now).
+    fn prepare(
+        &self,
+        stream_arn: &str,
+        shard_id: &str,
+        from: &ReadFrom,
+    ) -> BoxFuture<'_, Result<(), String>> {
+        let _ = (stream_arn, shard_id, from);
+        Box::pin(std::future::ready(Ok(())))
+    }
     /// A receiver that changes whenever the stream takes records (or is
     /// deleted); `None`: poll instead.
     fn watch(&self, stream_arn: &str) -> Option<tokio::sync::watch::Receiver<u64>>;

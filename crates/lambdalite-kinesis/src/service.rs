@@ -438,10 +438,7 @@ impl Kinesis {
 
     async fn create_stream(&self, input: &Value) -> Result<Value, ServiceError> {
         let Some(name) = str_field(input, "StreamName") else {
-            return Err(validation(
-                "1 validation error detected: Value null at 'streamName' failed to satisfy \
-                 constraint: Member must not be null",
-            ));
+            return Err(missing("streamName"));
         };
         check_stream_name(name)?;
         let mut mode = input
@@ -578,21 +575,7 @@ impl Kinesis {
 
     fn describe_stream(&self, input: &Value) -> Result<Value, ServiceError> {
         let stream = self.resolve(input)?;
-        let limit = match input.get("Limit").and_then(Value::as_i64) {
-            None => 100,
-            Some(n) if (1..=10_000).contains(&n) => n as usize,
-            Some(n) => {
-                return Err(validation(format!(
-                    "1 validation error detected: Value '{n}' at 'limit' failed to satisfy \
-                     constraint: Member must have value {}",
-                    if n < 1 {
-                        "greater than or equal to 1"
-                    } else {
-                        "less than or equal to 10000"
-                    }
-                )))
-            }
-        };
+        let limit = page_size(input, "Limit", "limit", 100)?;
         let after = str_field(input, "ExclusiveStartShardId");
         let mut shards: Vec<&Shard> = stream
             .shards
@@ -638,21 +621,7 @@ impl Kinesis {
     }
 
     fn list_streams(&self, input: &Value) -> Result<Value, ServiceError> {
-        let limit = match input.get("Limit").and_then(Value::as_i64) {
-            None => 100,
-            Some(n) if (1..=10_000).contains(&n) => n as usize,
-            Some(n) => {
-                return Err(validation(format!(
-                    "1 validation error detected: Value '{n}' at 'limit' failed to satisfy \
-                     constraint: Member must have value {}",
-                    if n < 1 {
-                        "greater than or equal to 1"
-                    } else {
-                        "less than or equal to 10000"
-                    }
-                )))
-            }
-        };
+        let limit = page_size(input, "Limit", "limit", 100)?;
         let after = match str_field(input, "NextToken") {
             Some(t) => {
                 Some(decode_token(t).ok_or_else(|| invalid(format!("Invalid NextToken: {t}")))?)
@@ -730,21 +699,7 @@ impl Kinesis {
                 str_field(input, "ExclusiveStartShardId").map(str::to_string),
             ),
         };
-        let max = match input.get("MaxResults").and_then(Value::as_i64) {
-            None => 1000,
-            Some(n) if (1..=10_000).contains(&n) => n as usize,
-            Some(n) => {
-                return Err(validation(format!(
-                    "1 validation error detected: Value '{n}' at 'maxResults' failed to satisfy \
-                     constraint: Member must have value {}",
-                    if n < 1 {
-                        "greater than or equal to 1"
-                    } else {
-                        "less than or equal to 10000"
-                    }
-                )))
-            }
-        };
+        let max = page_size(input, "MaxResults", "maxResults", 1000)?;
         let filter_after = match input.get("ShardFilter") {
             Some(f) => {
                 let kind = f.get("Type").and_then(Value::as_str).unwrap_or_default();
@@ -816,12 +771,7 @@ impl Kinesis {
                         "Base64 encoded data is not valid",
                     )
                 })?,
-            _ => {
-                return Err(validation(format!(
-                    "1 validation error detected: Value null at '{prefix}data' failed to \
-                     satisfy constraint: Member must not be null"
-                )))
-            }
+            _ => return Err(missing(&format!("{prefix}data"))),
         };
         if data.len() > MAX_RECORD_BYTES {
             return Err(validation(format!(
@@ -830,10 +780,7 @@ impl Kinesis {
             )));
         }
         let Some(key) = str_field(input, "PartitionKey") else {
-            return Err(validation(format!(
-                "1 validation error detected: Value null at '{prefix}partitionKey' failed to \
-                 satisfy constraint: Member must not be null"
-            )));
+            return Err(missing(&format!("{prefix}partitionKey")));
         };
         let chars = key.chars().count();
         if chars == 0 || chars > 256 {
@@ -945,12 +892,7 @@ impl Kinesis {
     async fn put_records(&self, input: &Value) -> Result<Value, ServiceError> {
         let records = match input.get("Records") {
             Some(Value::Array(r)) => r,
-            _ => {
-                return Err(validation(
-                    "1 validation error detected: Value null at 'records' failed to satisfy \
-                     constraint: Member must not be null",
-                ))
-            }
+            _ => return Err(missing("records")),
         };
         if records.is_empty() || records.len() > MAX_PUT_RECORDS {
             return Err(validation(format!(
@@ -1062,10 +1004,7 @@ impl Kinesis {
 
     fn get_shard_iterator(&self, input: &Value) -> Result<Value, ServiceError> {
         let Some(shard_id) = str_field(input, "ShardId") else {
-            return Err(validation(
-                "1 validation error detected: Value null at 'shardId' failed to satisfy \
-                 constraint: Member must not be null",
-            ));
+            return Err(missing("shardId"));
         };
         let kind = str_field(input, "ShardIteratorType").unwrap_or_default();
         let seq_arg = str_field(input, "StartingSequenceNumber");
@@ -1145,26 +1084,9 @@ impl Kinesis {
 
     fn get_records(&self, input: &Value) -> Result<Value, ServiceError> {
         let Some(raw) = str_field(input, "ShardIterator") else {
-            return Err(validation(
-                "1 validation error detected: Value null at 'shardIterator' failed to satisfy \
-                 constraint: Member must not be null",
-            ));
+            return Err(missing("shardIterator"));
         };
-        let limit = match input.get("Limit").and_then(Value::as_i64) {
-            None => MAX_GET_RECORDS,
-            Some(n) if (1..=MAX_GET_RECORDS as i64).contains(&n) => n as usize,
-            Some(n) => {
-                return Err(validation(format!(
-                    "1 validation error detected: Value '{n}' at 'limit' failed to satisfy \
-                     constraint: Member must have value {}",
-                    if n < 1 {
-                        "greater than or equal to 1"
-                    } else {
-                        "less than or equal to 10000"
-                    }
-                )))
-            }
-        };
+        let limit = page_size(input, "Limit", "limit", MAX_GET_RECORDS)?;
         // Some clients send the iterator in quotes: AWS takes it.
         let raw = raw.trim_matches('"');
         let Some(it) = Iterator::decode(raw) else {
@@ -1236,10 +1158,7 @@ impl Kinesis {
     async fn retention(&self, input: &Value, increase: bool) -> Result<Value, ServiceError> {
         let stream = self.resolve(input)?;
         let Some(hours) = input.get("RetentionPeriodHours").and_then(Value::as_i64) else {
-            return Err(validation(
-                "1 validation error detected: Value null at 'retentionPeriodHours' failed to \
-                 satisfy constraint: Member must not be null",
-            ));
+            return Err(missing("retentionPeriodHours"));
         };
         let current = stream.doc().retention_hours;
         if hours < DEFAULT_RETENTION_HOURS {
@@ -1316,8 +1235,13 @@ impl Kinesis {
 
     async fn remove_tags(&self, input: &Value) -> Result<Value, ServiceError> {
         let stream = self.resolve(input)?;
+        self.drop_tags(&stream, input).await
+    }
+
+    /// Removes the tags `TagKeys` names.
+    async fn drop_tags(&self, stream: &Stream, input: &Value) -> Result<Value, ServiceError> {
         let keys = string_list(input.get("TagKeys"));
-        self.update(&stream, |d| {
+        self.update(stream, |d| {
             for k in &keys {
                 d.tags.remove(k);
             }
@@ -1348,10 +1272,7 @@ impl Kinesis {
 
     fn stream_of_resource(&self, input: &Value) -> Result<Arc<Stream>, ServiceError> {
         let Some(arn) = str_field(input, "ResourceARN") else {
-            return Err(validation(
-                "1 validation error detected: Value null at 'resourceARN' failed to satisfy \
-                 constraint: Member must not be null",
-            ));
+            return Err(missing("resourceARN"));
         };
         let mut named = Map::new();
         named.insert("StreamARN".into(), json!(arn));
@@ -1367,14 +1288,7 @@ impl Kinesis {
 
     async fn untag_resource(&self, input: &Value) -> Result<Value, ServiceError> {
         let stream = self.stream_of_resource(input)?;
-        let keys = string_list(input.get("TagKeys"));
-        self.update(&stream, |d| {
-            for k in &keys {
-                d.tags.remove(k);
-            }
-        })
-        .await?;
-        Ok(json!({}))
+        self.drop_tags(&stream, input).await
     }
 
     fn list_tags_for_resource(&self, input: &Value) -> Result<Value, ServiceError> {
@@ -1525,6 +1439,36 @@ impl Streams for Kinesis {
     fn watch(&self, stream_arn: &str) -> Option<tokio::sync::watch::Receiver<u64>> {
         Some(self.stream_for_mapping(stream_arn)?.changed.subscribe())
     }
+}
+
+/// A page size (`Limit`, `MaxResults`) within 1..=10000, or `default`.
+fn page_size(
+    input: &Value,
+    key: &str,
+    member: &str,
+    default: usize,
+) -> Result<usize, ServiceError> {
+    match input.get(key).and_then(Value::as_i64) {
+        None => Ok(default),
+        Some(n) if (1..=10_000).contains(&n) => Ok(n as usize),
+        Some(n) => Err(validation(format!(
+            "1 validation error detected: Value '{n}' at '{member}' failed to satisfy \
+             constraint: Member must have value {}",
+            if n < 1 {
+                "greater than or equal to 1"
+            } else {
+                "less than or equal to 10000"
+            }
+        ))),
+    }
+}
+
+/// The ValidationException for a missing required member.
+fn missing(member: &str) -> ServiceError {
+    validation(format!(
+        "1 validation error detected: Value null at '{member}' failed to satisfy constraint: \
+         Member must not be null"
+    ))
 }
 
 fn str_field<'a>(input: &'a Value, key: &str) -> Option<&'a str> {

@@ -602,17 +602,30 @@ async fn sqs_call(
     action: &str,
     body: serde_json::Value,
 ) -> anyhow::Result<serde_json::Value> {
+    json_call(http, base, "AmazonSQS", "1.0", action, body).await
+}
+
+/// One awsJson call: `target` is the X-Amz-Target prefix, `version` the
+/// protocol's (`1.0`, `1.1`).
+async fn json_call(
+    http: &reqwest::Client,
+    base: &str,
+    target: &str,
+    version: &str,
+    action: &str,
+    body: serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
     let r = http
         .post(format!("{base}/"))
-        .header("X-Amz-Target", format!("AmazonSQS.{action}"))
-        .header("Content-Type", "application/x-amz-json-1.0")
+        .header("X-Amz-Target", format!("{target}.{action}"))
+        .header("Content-Type", format!("application/x-amz-json-{version}"))
         .body(body.to_string())
         .send()
         .await?;
     let status = r.status();
     let text = r.text().await?;
     if !status.is_success() {
-        bail!("SQS {action} failed: {status} {text}");
+        bail!("{target}.{action} failed: {status} {text}");
     }
     Ok(serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
 }
@@ -992,19 +1005,7 @@ async fn kinesis_call(
     action: &str,
     body: serde_json::Value,
 ) -> anyhow::Result<serde_json::Value> {
-    let r = http
-        .post(format!("{base}/"))
-        .header("X-Amz-Target", format!("Kinesis_20131202.{action}"))
-        .header("Content-Type", "application/x-amz-json-1.1")
-        .body(body.to_string())
-        .send()
-        .await?;
-    let status = r.status();
-    let text = r.text().await?;
-    if !status.is_success() {
-        bail!("Kinesis {action} failed: {status} {text}");
-    }
-    Ok(serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+    json_call(http, base, "Kinesis_20131202", "1.1", action, body).await
 }
 
 /// What the Kinesis rows report.
