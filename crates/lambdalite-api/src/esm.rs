@@ -159,15 +159,7 @@ fn apply_settings(m: &mut EventSourceMapping, input: &MappingInput) -> ApiResult
     if let Some(s) = &input.scaling_config {
         match s.maximum_concurrency {
             Some(c) if !(2..=1000).contains(&c) => {
-                return Err(ApiError(LambdaError::Validation(vec![format!(
-                    "Value '{c}' at 'scalingConfig.maximumConcurrency' failed to satisfy \
-                     constraint: Member must have value {}",
-                    if c < 2 {
-                        "greater than or equal to 2"
-                    } else {
-                        "less than or equal to 1000"
-                    }
-                )])));
+                return Err(out_of_range(c, "scalingConfig.maximumConcurrency", 2, 1000));
             }
             c => m.maximum_concurrency = c.map(|c| c as u32),
         }

@@ -37,19 +37,9 @@ pub async fn handle(
     body: &Bytes,
     request_id: &str,
 ) -> Response<Bytes> {
-    let input: Value = if body.is_empty() {
-        Value::Object(Default::default())
-    } else {
-        match serde_json::from_slice(body) {
-            Ok(v @ Value::Object(_)) => v,
-            _ => {
-                let e = ServiceError::client(
-                    "SerializationException",
-                    "Start of structure or map found where not expected.",
-                );
-                return json::error(Protocol::Json11, NAMESPACE, false, request_id, &e);
-            }
-        }
+    let input = match json::input(body) {
+        Ok(v) => v,
+        Err(e) => return json::error(Protocol::Json11, NAMESPACE, false, request_id, &e),
     };
     match execute(eb, operation, &input).await {
         Ok(out) => json::answer(Protocol::Json11, request_id, &out),

@@ -262,7 +262,7 @@ impl ShardTask {
             match end {
                 BatchEnd::Done => {
                     if let Some(seq) = last {
-                        self.save_checkpoint(&seq, false);
+                        self.save_checkpoint(&seq, false).await;
                     }
                 }
                 BatchEnd::Stopped => break,
@@ -281,7 +281,7 @@ impl ShardTask {
             None => match self.spec().starting_position.as_str() {
                 "LATEST" => match self.shared.streams.newest(&arn, &self.shard).await {
                     Some(seq) => {
-                        self.save_checkpoint(&seq, true);
+                        self.save_checkpoint(&seq, true).await;
                         ReadFrom::After(seq)
                     }
                     None => ReadFrom::Latest,
@@ -376,7 +376,9 @@ impl ShardTask {
         }
     }
 
-    fn save_checkpoint(&mut self, seq: &str, wait: bool) {
+    /// Records where the shard is; with `wait`, once it is durable
+    /// (without blocking the runtime's thread on the commit).
+    async fn save_checkpoint(&mut self, seq: &str, wait: bool) {
         self.checkpoint = Some(seq.to_string());
         self.shared
             .saved
@@ -392,9 +394,12 @@ impl ShardTask {
             seq.to_string(),
         );
         let r = if wait {
-            self.shared.checkpoints.apply(op)
+            crate::outbox::commit(&self.shared.checkpoints, op).await
         } else {
-            self.shared.checkpoints.apply_later(op)
+            self.shared
+                .checkpoints
+                .apply_later(op)
+                .map_err(|e| e.to_string())
         };
         if let Err(e) = r {
             tracing::warn!(mapping = %self.shared.spec.uuid, error = %e, "saving a checkpoint");

@@ -67,9 +67,3 @@ pub trait Streams: Send + Sync {
     /// deleted); `None`: poll instead.
     fn watch(&self, stream_arn: &str) -> Option<tokio::sync::watch::Receiver<u64>>;
 }
-
-/// Sequence numbers compared as the numbers they are (DynamoDB's vary in
-/// length).
-pub fn sequence_order(a: &str, b: &str) -> std::cmp::Ordering {
-    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
-}

@@ -24,7 +24,6 @@ use bytes::Bytes;
 use http::Response;
 use lambdalite_protocol::json::{self, ServiceError};
 use lambdalite_protocol::Protocol;
-use serde_json::Value;
 
 pub use lambdalite_events::streams::Streams;
 pub use service::Kinesis;
@@ -39,19 +38,9 @@ pub async fn handle(
     body: &Bytes,
     request_id: &str,
 ) -> Response<Bytes> {
-    let input: Value = if body.is_empty() {
-        Value::Object(Default::default())
-    } else {
-        match serde_json::from_slice(body) {
-            Ok(v @ Value::Object(_)) => v,
-            _ => {
-                let e = ServiceError::client(
-                    "SerializationException",
-                    "Start of structure or map found where not expected.",
-                );
-                return error(request_id, &e);
-            }
-        }
+    let input = match json::input(body) {
+        Ok(v) => v,
+        Err(e) => return error(request_id, &e),
     };
     match kinesis.execute(operation, &input).await {
         Ok(out) => json::answer(Protocol::Json11, request_id, &out),

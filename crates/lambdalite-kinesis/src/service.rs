@@ -1337,9 +1337,9 @@ impl Kinesis {
     }
 
     fn describe_limits(&self) -> Value {
-        let open: usize = self.all().iter().map(|s| s.shards.len()).sum();
-        let on_demand = self
-            .all()
+        let streams = self.all();
+        let open: usize = streams.iter().map(|s| s.shards.len()).sum();
+        let on_demand = streams
             .iter()
             .filter(|s| s.doc().mode == "ON_DEMAND")
             .count();
@@ -1349,10 +1349,6 @@ impl Kinesis {
             "OnDemandStreamCount": on_demand,
             "OnDemandStreamCountLimit": 50,
         })
-    }
-
-    fn stream_for_mapping(&self, arn: &str) -> Option<Arc<Stream>> {
-        self.by_arn(arn)
     }
 }
 
@@ -1365,7 +1361,7 @@ impl Kinesis {
         max: usize,
     ) -> Result<Vec<StreamRecord>, String> {
         let stream = self
-            .stream_for_mapping(stream_arn)
+            .by_arn(stream_arn)
             .ok_or_else(|| format!("stream {stream_arn} does not exist"))?;
         let shard = stream
             .shard(shard_id)
@@ -1403,7 +1399,7 @@ impl Kinesis {
 impl Streams for Kinesis {
     fn shard_ids(&self, stream_arn: &str) -> BoxFuture<'_, Result<Option<Vec<String>>, String>> {
         let ids = self
-            .stream_for_mapping(stream_arn)
+            .by_arn(stream_arn)
             .map(|s| s.shards.iter().map(Shard::id).collect());
         Box::pin(std::future::ready(Ok(ids)))
     }
@@ -1421,7 +1417,7 @@ impl Streams for Kinesis {
     }
 
     fn newest(&self, stream_arn: &str, shard_id: &str) -> BoxFuture<'_, Option<String>> {
-        let newest = self.stream_for_mapping(stream_arn).and_then(|stream| {
+        let newest = self.by_arn(stream_arn).and_then(|stream| {
             let shard = stream.shard(shard_id)?;
             let committed = shard.committed.load(Ordering::Acquire);
             let log = shard.log.lock().unwrap_or_else(|e| e.into_inner());
@@ -1437,7 +1433,7 @@ impl Streams for Kinesis {
     }
 
     fn watch(&self, stream_arn: &str) -> Option<tokio::sync::watch::Receiver<u64>> {
-        Some(self.stream_for_mapping(stream_arn)?.changed.subscribe())
+        Some(self.by_arn(stream_arn)?.changed.subscribe())
     }
 }
 

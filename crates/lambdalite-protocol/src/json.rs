@@ -61,6 +61,21 @@ impl ServiceError {
     }
 }
 
+/// An awsJson request's input: its body as a JSON object (an empty body
+/// is `{}`), or the SerializationException AWS answers anything else with.
+pub fn input(body: &[u8]) -> Result<serde_json::Value, ServiceError> {
+    if body.is_empty() {
+        return Ok(serde_json::Value::Object(Default::default()));
+    }
+    match serde_json::from_slice(body) {
+        Ok(v @ serde_json::Value::Object(_)) => Ok(v),
+        _ => Err(ServiceError::client(
+            "SerializationException",
+            "Start of structure or map found where not expected.",
+        )),
+    }
+}
+
 /// A JSON answer with the protocol's content type and the request id.
 pub fn answer(protocol: Protocol, request_id: &str, body: &serde_json::Value) -> Response<Bytes> {
     let mut resp = Response::new(Bytes::from(body.to_string()));
